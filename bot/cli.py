@@ -1,0 +1,61 @@
+"""`warroom` / `python -m bot`: run the app, upgrade the database, or check the configuration."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.playbook import PlaybookError, load_playbook
+from bot.store.db import upgrade
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `warroom` command."""
+    parser = argparse.ArgumentParser(prog="warroom", description="Warroom: incident war-room communication for Slack")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="upgrade the database and start the app (the default)")
+    sub.add_parser("check", help="validate the settings and the playbook, then exit")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="bring the schema up to date")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    try:
+        settings = load_settings()
+        load_playbook(settings.warroom_playbook)
+    except (ConfigError, PlaybookError) as error:
+        print(f"warroom: configuration problem:\n{_indent(str(error))}", file=sys.stderr)
+        return 2
+    if args.command == "check":
+        print("warroom: settings and playbook are valid")
+        return 0
+    upgrade(settings.database_url)
+    if args.command == "db":
+        print("warroom: database is up to date")
+        return 0
+    return _run(settings)
+
+
+def _run(settings: Settings) -> int:
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        from bot.runtime import build
+
+        warroom = build(settings)
+        warroom.start()
+        try:
+            SocketModeHandler(warroom.app, app_token=settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        finally:
+            warroom.stop()
+        return 0
+    from bot.server import WarroomServer
+
+    WarroomServer(settings).run()
+    return 0
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())

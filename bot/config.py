@@ -1,0 +1,123 @@
+"""Settings: every environment variable Warroom reads, validated once at start."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; str() holds one line per problem."""
+
+
+class Settings(BaseSettings):
+    """Warroom's configuration, read from the environment and `.env`."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False)
+
+    slack_bot_token: str = Field(description="the bot token (xoxb-…)")
+    slack_signing_secret: str | None = Field(default=None, description="the signing secret, needed in HTTP mode")
+    slack_app_token: str | None = Field(default=None, description="an app-level token (xapp-…) to use Socket Mode")
+    slack_api_url: str = Field(default="https://slack.com/api/", description="the Slack Web API base URL")
+    database_url: str = Field(default="sqlite:///warroom.db", description="a SQLAlchemy database URL")
+    warroom_mirror_channel: str = Field(description="the channel ID of the read-only mirror channel (C…)")
+    warroom_playbook: Path | None = Field(default=None, description="a playbook YAML file")
+    warroom_templates: Path | None = Field(default=None, description="a directory of template overrides")
+    port: int = Field(default=3000, ge=1, le=65535, description="the HTTP port")
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: str) -> str:
+        if not value.startswith("xoxb-"):
+            raise ValueError("expected a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith("xapp-"):
+            raise ValueError("expected an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _blank_secret(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not re.match(r"^https?://", value):
+            raise ValueError("expected an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if value.startswith("postgres://") or value.startswith("postgresql://"):
+            raise ValueError("use postgresql+psycopg://… for PostgreSQL")
+        if not (value.startswith("sqlite:") or value.startswith("postgresql+psycopg://")):
+            raise ValueError("expected sqlite:///path.db or postgresql+psycopg://user@host/db")
+        return value
+
+    @field_validator("warroom_mirror_channel")
+    @classmethod
+    def _mirror(cls, value: str) -> str:
+        if not _CHANNEL_ID.match(value):
+            raise ValueError("expected a channel ID such as C0123456789 (not a #name)")
+        return value
+
+    @field_validator("warroom_playbook")
+    @classmethod
+    def _playbook(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @field_validator("warroom_templates")
+    @classmethod
+    def _templates(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"no such directory: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _http_needs_secret(self) -> Settings:
+        if self.slack_app_token is None and self.slack_signing_secret is None:
+            raise ValueError("SLACK_SIGNING_SECRET: missing; HTTP mode (no SLACK_APP_TOKEN) needs the signing secret")
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        """True when an app-level token turns on Socket Mode."""
+        return self.slack_app_token is not None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings, raising ConfigError with one line per problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigError("\n".join(_describe(item) for item in error.errors())) from None
+
+
+def _describe(item: object) -> str:
+    details = item if isinstance(item, dict) else {}
+    location = [str(part) for part in details.get("loc", ())]
+    message = str(details.get("msg", "invalid"))
+    message = message.removeprefix("Value error, ")
+    if not location:
+        return message
+    name = location[0].upper()
+    if details.get("type") == "missing":
+        field = Settings.model_fields.get(location[0])
+        meaning = field.description if field is not None else ""
+        return f"{name}: missing; set it to {meaning}"
+    return f"{name}: {message}"

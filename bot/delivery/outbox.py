@@ -1,0 +1,103 @@
+"""Writing to the outbox, and claiming and settling its rows atomically."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from bot.render.blocks import Message
+from bot.store.models import DELIVERED, FAILED, PENDING, OutboxMessage
+
+CARD = "card"
+POST = "post"
+EPHEMERAL = "ephemeral"
+
+
+def enqueue(
+    session: Session,
+    message: Message,
+    *,
+    incident_id: int,
+    channel_id: str,
+    at: datetime,
+    purpose: str = POST,
+    user_id: str | None = None,
+) -> OutboxMessage:
+    """Owe Slack a message, in the caller's transaction."""
+    row = OutboxMessage(
+        incident_id=incident_id,
+        channel_id=channel_id,
+        user_id=user_id,
+        purpose=EPHEMERAL if user_id is not None else purpose,
+        text=message.text,
+        blocks=message.blocks,
+        created_at=at,
+        next_attempt_at=at,
+    )
+    session.add(row)
+    return row
+
+
+def ready(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
+    """Rows due now whose channel has no older undelivered row, oldest first."""
+    older = aliased(OutboxMessage)
+    blocked = exists().where(
+        and_(
+            col(older.channel_id) == col(OutboxMessage.channel_id),
+            col(older.id) < col(OutboxMessage.id),
+            col(older.state) == PENDING,
+        )
+    )
+    query = (
+        select(col(OutboxMessage.id))
+        .where(
+            col(OutboxMessage.state) == PENDING, col(OutboxMessage.next_attempt_at) <= now, _unclaimed(now), ~blocked
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
+    return [row_id for (row_id,) in session.execute(query)]
+
+
+def _unclaimed(now: datetime) -> ColumnElement[bool]:
+    lease = col(OutboxMessage.claimed_until)
+    return or_(lease.is_(None), lease < now)
+
+
+def claim(session: Session, row_id: int, *, now: datetime, lease: timedelta) -> bool:
+    """Take a row for delivery, unless another worker holds it; counts the attempt."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.state) == PENDING, _unclaimed(now))
+        .values(claimed_until=now + lease, attempts=col(OutboxMessage.attempts) + 1)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def delivered(session: Session, row: OutboxMessage, *, now: datetime, ts: str | None) -> None:
+    """Record that Slack has the message."""
+    row.state = DELIVERED
+    row.delivered_at = now
+    row.ts = ts
+    row.claimed_until = None
+    row.last_error = None
+    session.add(row)
+
+
+def retry_later(session: Session, row: OutboxMessage, *, at: datetime, error: str) -> None:
+    """Give the row back to be tried again at `at`."""
+    row.next_attempt_at = at
+    row.claimed_until = None
+    row.last_error = error[:200]
+    session.add(row)
+
+
+def give_up(session: Session, row: OutboxMessage, *, error: str) -> None:
+    """Stop trying a row that can never succeed (an ephemeral for someone who left, say)."""
+    row.state = FAILED
+    row.claimed_until = None
+    row.last_error = error[:200]
+    session.add(row)

@@ -1,0 +1,1 @@
+"""The incident domain: flows and rules. Never imports slack_bolt."""

@@ -1,0 +1,289 @@
+"""The incident flows: declare, nominate the communicator, change severity, list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.clock import Clock
+from bot.delivery import outbox
+from bot.incidents import timeline
+from bot.incidents.errors import UserError
+from bot.incidents.notices import Notices
+from bot.incidents.people import Directory, Person
+from bot.playbook import Playbook
+from bot.render.blocks import Message
+from bot.render.text import channel_link, escape, is_user_id, mention
+from bot.store.db import session_scope
+from bot.store.models import Incident
+
+TITLE_LIMIT = 150
+INVESTIGATING = "investigating"
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A checked request to declare an incident."""
+
+    severity: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Nomination:
+    """The outcome of naming a communicator."""
+
+    incident: Incident
+    communicator: Person
+    self_nominated: bool
+
+
+class Incidents:
+    """The incident flows. Each change commits its timeline event and owed messages in one transaction."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        clock: Clock,
+        playbook: Playbook,
+        notices: Notices,
+        directory: Directory,
+        mirror_channel: str,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._playbook = playbook
+        self._notices = notices
+        self._directory = directory
+        self._mirror = mirror_channel
+        self._on_commit = on_commit
+
+    # -- checks -------------------------------------------------------------------------------------------
+
+    def check_declaration(self, *, channel_id: str, severity: str, title: str) -> Declaration:
+        """Validate a declaration without writing anything."""
+        name = self.check_severity(severity)
+        clean = " ".join(title.split())
+        if not clean:
+            raise UserError(
+                f"An incident needs a title that says what is broken, e.g. `/incident declare {name} "
+                "Checkout API returning 500s`.",
+                field="title",
+            )
+        if len(clean) > TITLE_LIMIT:
+            raise UserError(
+                f"The title is {len(clean)} characters; keep it to {TITLE_LIMIT} or fewer. "
+                "Say what is broken; details go in the channel.",
+                field="title",
+            )
+        with Session(self._engine) as session:
+            self._refuse_if_open(session, channel_id)
+        return Declaration(severity=name, title=clean)
+
+    def check_severity(self, severity: str) -> str:
+        """The playbook's name for `severity`, or a UserError naming the valid ones."""
+        known = self._playbook.severity(severity) if severity.strip() else None
+        if known is None:
+            choices = ", ".join(f"`{name}` ({sev.label})" for name, sev in self._playbook.severities.items())
+            what = f"“{escape(severity.strip())}” is not a severity" if severity.strip() else "A severity is needed"
+            raise UserError(
+                f"{what}. Use one of {choices}, e.g. `/incident declare P1 Checkout API down`.", field="severity"
+            )
+        return severity.strip().upper()
+
+    def check_person(self, user_id: str, *, field: str | None = None) -> Person:
+        """The person to nominate, refusing unknown, deleted and bot users."""
+        person = self._directory.person(user_id) if is_user_id(user_id) else None
+        if person is None:
+            raise UserError(
+                "I can't find that user in this workspace. Mention them, e.g. `/incident communicator @dana`.",
+                field=field,
+            )
+        if person.deleted:
+            raise UserError(f"{escape(person.name)} has been deactivated. Nominate an active member.", field=field)
+        if person.is_bot:
+            raise UserError(
+                f"{escape(person.name)} is a bot. The communicator must be a person who can approve updates.",
+                field=field,
+            )
+        return person
+
+    def _refuse_if_open(self, session: Session, channel_id: str) -> None:
+        existing = self._open_in(session, channel_id)
+        if existing is not None:
+            raise UserError(
+                f"{existing.ref} is already open in this channel ({escape(existing.title)}). "
+                "One channel holds one incident: resolve it first, or declare the new one in another channel."
+            )
+
+    # -- flows --------------------------------------------------------------------------------------------
+
+    def declare(
+        self, *, channel_id: str, lead_id: str, severity: str, title: str, communicator_id: str | None = None
+    ) -> Incident:
+        """Declare an incident in `channel_id`: card, activation notice, and a communicator or a prompt for one."""
+        declaration = self.check_declaration(channel_id=channel_id, severity=severity, title=title)
+        nominee = self.check_person(communicator_id, field="communicator") if communicator_id else None
+        now = self._clock.now()
+        playbook_severity = self._playbook.severities[declaration.severity]
+        try:
+            with session_scope(self._engine) as session:
+                incident = Incident(
+                    channel_id=channel_id,
+                    title=declaration.title,
+                    severity=declaration.severity,
+                    status=INVESTIGATING,
+                    lead_id=lead_id,
+                    communicator_id=nominee.id if nominee else None,
+                    declared_at=now,
+                    next_update_due_at=now + self._playbook.acknowledge_within,
+                )
+                session.add(incident)
+                session.flush()
+                timeline.record(
+                    session,
+                    incident,
+                    timeline.DECLARED,
+                    by=lead_id,
+                    at=now,
+                    severity=declaration.severity,
+                    label=playbook_severity.label,
+                    title=declaration.title,
+                )
+                self._owe(session, incident, self._notices.card(incident), purpose=outbox.CARD)
+                self._owe(session, incident, self._notices.activation(incident), channel_id=self._mirror)
+                if nominee is not None:
+                    self._announce_communicator(session, incident, by=lead_id)
+                else:
+                    self._owe(session, incident, self._notices.nomination_prompt(incident), user_id=lead_id)
+        except IntegrityError:
+            with Session(self._engine) as session:
+                self._refuse_if_open(session, channel_id)
+            raise
+        self._on_commit()
+        return incident
+
+    def nominate(
+        self, *, by: str, nominee_id: str, channel_id: str | None = None, incident_id: int | None = None
+    ) -> Nomination:
+        """Name the communicator of the incident in `channel_id` (or with `incident_id`)."""
+        with Session(self._engine) as session:
+            incident = self._find(session, channel_id=channel_id, incident_id=incident_id)
+            self._check_may_nominate(incident, by)
+        person = self.check_person(nominee_id)
+        if incident.communicator_id == person.id:
+            raise UserError(f"{escape(person.name)} is already the communicator for {incident.ref}.")
+        now = self._clock.now()
+        with session_scope(self._engine) as session:
+            incident = self._find(session, channel_id=channel_id, incident_id=incident_id, lock=True)
+            self._check_may_nominate(incident, by)
+            previous = incident.communicator_id
+            incident.communicator_id = person.id
+            session.add(incident)
+            timeline.record(
+                session,
+                incident,
+                timeline.COMMUNICATOR_NOMINATED,
+                by=by,
+                at=now,
+                communicator=person.id,
+                previous=previous,
+            )
+            self._announce_communicator(session, incident, by=by)
+        self._on_commit()
+        return Nomination(incident=incident, communicator=person, self_nominated=person.id == incident.lead_id)
+
+    def change_severity(self, *, channel_id: str, by: str, severity: str) -> Incident:
+        """Move the open incident in `channel_id` to another severity."""
+        name = self.check_severity(severity)
+        now = self._clock.now()
+        with session_scope(self._engine) as session:
+            incident = self._find(session, channel_id=channel_id, lock=True)
+            old = incident.severity
+            if old == name:
+                raise UserError(f"{incident.ref} is already {name}. Nothing changed.")
+            incident.severity = name
+            session.add(incident)
+            timeline.record(session, incident, timeline.SEVERITY_CHANGED, by=by, at=now, old=old, new=name)
+            war_room, mirror = self._notices.severity_changed(incident, old=old, by=by, at=now)
+            self._owe(session, incident, war_room)
+            self._owe(session, incident, self._notices.card(incident), purpose=outbox.CARD)
+            self._owe(session, incident, mirror, channel_id=self._mirror)
+        self._on_commit()
+        return incident
+
+    def open_incidents(self) -> list[Incident]:
+        """Every open incident, oldest first."""
+        with Session(self._engine) as session:
+            query = select(Incident).where(col(Incident.resolved_at).is_(None)).order_by(col(Incident.id))
+            return list(session.exec(query))
+
+    def open_incident_in(self, channel_id: str) -> Incident:
+        """The open incident of this channel, or a UserError saying how to declare one."""
+        with Session(self._engine) as session:
+            return self._find(session, channel_id=channel_id)
+
+    # -- helpers ------------------------------------------------------------------------------------------
+
+    def _announce_communicator(self, session: Session, incident: Incident, *, by: str) -> None:
+        now = self._clock.now()
+        assert incident.communicator_id is not None
+        self._owe(session, incident, self._notices.card(incident), purpose=outbox.CARD)
+        self._owe(session, incident, self._notices.communicator_named(incident, by=by))
+        briefing = self._notices.communicator_briefing(incident, by=by, now=now)
+        self._owe(session, incident, briefing, channel_id=incident.communicator_id)
+
+    def _owe(
+        self,
+        session: Session,
+        incident: Incident,
+        message: Message,
+        *,
+        channel_id: str | None = None,
+        purpose: str = outbox.POST,
+        user_id: str | None = None,
+    ) -> None:
+        assert incident.id is not None
+        outbox.enqueue(
+            session,
+            message,
+            incident_id=incident.id,
+            channel_id=channel_id or incident.channel_id,
+            at=self._clock.now(),
+            purpose=purpose,
+            user_id=user_id,
+        )
+
+    def _check_may_nominate(self, incident: Incident, by: str) -> None:
+        if by not in (incident.lead_id, incident.communicator_id):
+            raise UserError(
+                f"Only the incident lead ({mention(incident.lead_id)}) or the current communicator can name the "
+                f"communicator for {incident.ref}. Ask them in this channel."
+            )
+
+    def _open_in(self, session: Session, channel_id: str) -> Incident | None:
+        query = select(Incident).where(Incident.channel_id == channel_id, col(Incident.resolved_at).is_(None))
+        return session.exec(query).first()
+
+    def _find(
+        self, session: Session, *, channel_id: str | None = None, incident_id: int | None = None, lock: bool = False
+    ) -> Incident:
+        if incident_id is not None:
+            query = select(Incident).where(Incident.id == incident_id)
+        else:
+            assert channel_id is not None
+            query = select(Incident).where(Incident.channel_id == channel_id, col(Incident.resolved_at).is_(None))
+        incident = session.exec(query.with_for_update() if lock else query).first()
+        if incident is None or incident.resolved_at is not None:
+            where = channel_link(channel_id) if channel_id and channel_id[0] in "CG" else "this channel"
+            raise UserError(
+                f"There is no open incident in {where}. Run the command in the incident's war-room channel, "
+                "or declare one with `/incident declare P1 <title>`. `/incident list` shows the open ones."
+            )
+        return incident

@@ -1,0 +1,1 @@
+"""Transport only: parse, ack, call a flow, answer."""

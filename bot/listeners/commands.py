@@ -1,0 +1,76 @@
+"""The /incident slash command."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.incidents.errors import UserError
+from bot.incidents.flows import Incidents
+from bot.incidents.notices import Notices
+from bot.playbook import Playbook
+from bot.render.blocks import declare_modal, severity_label
+from bot.render.text import channel_link, clock_time, escape, mention, unescape
+
+_USER_TOKEN = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def register(app: App, *, incidents: Incidents, notices: Notices, playbook: Playbook) -> None:
+    """Attach the /incident command."""
+
+    @app.command(ids.COMMAND)
+    def incident_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        subcommand, _, rest = unescape(command.get("text", "")).strip().partition(" ")
+        subcommand, rest = subcommand.lower(), rest.strip()
+        channel_id, user_id = command["channel_id"], command["user_id"]
+        if subcommand in ("", "help"):
+            respond(text=notices.help(), response_type="ephemeral")
+        elif subcommand == "declare" and not rest:
+            client.views_open(
+                trigger_id=command["trigger_id"], view=declare_modal(channel_id=channel_id, playbook=playbook)
+            )
+        elif subcommand == "declare":
+            severity, _, title = rest.partition(" ")
+            incidents.declare(channel_id=channel_id, lead_id=user_id, severity=severity, title=title)
+        elif subcommand == "communicator":
+            incidents.nominate(by=user_id, nominee_id=_user_id(rest), channel_id=channel_id)
+        elif subcommand == "severity":
+            if not rest:
+                raise UserError("Say which severity, e.g. `/incident severity P2`.")
+            incidents.change_severity(channel_id=channel_id, by=user_id, severity=rest)
+        elif subcommand == "list":
+            respond(text=_list(incidents, playbook), response_type="ephemeral")
+        else:
+            respond(text=f"I don't know `{escape(subcommand)}`.\n\n{notices.help()}", response_type="ephemeral")
+
+
+def _user_id(text: str) -> str:
+    token = text.split()[0] if text.split() else ""
+    match = _USER_TOKEN.match(token)
+    if match:
+        return match.group(1)
+    if _BARE_USER_ID.match(token):
+        return token
+    raise UserError("Mention the person to nominate, e.g. `/incident communicator @dana`.")
+
+
+def _list(incidents: Incidents, playbook: Playbook) -> str:
+    open_ones = incidents.open_incidents()
+    if not open_ones:
+        return "No incidents are open. Declare one with `/incident declare P1 <title>`."
+    lines = [f"*Open incidents ({len(open_ones)})*"]
+    for incident in open_ones:
+        communicator = mention(incident.communicator_id) if incident.communicator_id else "no communicator yet"
+        lines.append(
+            f"• *{incident.ref}* · {escape(severity_label(playbook, incident.severity))} · "
+            f"{channel_link(incident.channel_id)} · {incident.status.capitalize()} · "
+            f"{escape(incident.title)} · declared {clock_time(incident.declared_at, playbook.zone)} by "
+            f"{mention(incident.lead_id)} · {communicator}"
+        )
+    return "\n".join(lines)

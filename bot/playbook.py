@@ -1,0 +1,141 @@
+"""The playbook: severities, cadence and the support team's briefing, loaded from YAML."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class PlaybookError(Exception):
+    """The playbook file is invalid; str() names the file, the key and the reason."""
+
+
+def parse_duration(value: object) -> timedelta:
+    """Turn '90s', '15m', '2h' or '1d' into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    match = _DURATION.match(str(value)) if isinstance(value, str) else None
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError("expected a positive duration like 90s, 15m or 2h")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Severity(BaseModel):
+    """One severity level and how it is communicated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(min_length=1, max_length=60)
+    cadence: Duration
+    tone: str = "measured"
+    postmortem: bool = False
+
+
+DEFAULT_AUTHORITY = (
+    "A service credit of up to 10% of the affected month's fee, without waiting to be asked",
+    "Confirmation that SLA terms still apply and credits will be assessed after resolution",
+    "The current status and impact, quoted from the latest approved update in this channel, and nothing else",
+    "That the next update will come by the time stated in the latest update (never a fix time)",
+)
+DEFAULT_ESCALATE = (
+    "Enterprise accounts and named strategic customers: hand over to account management within 30 minutes",
+    "Legal threats, contract or SLA disputes, and any question about data loss or security",
+    "Media, press, analyst or investor enquiries",
+    "Refund requests above the credit threshold, and cancellations",
+)
+
+
+class Briefing(BaseModel):
+    """What the outsourced support agents may promise, and what they must escalate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    authority: list[str] = Field(default_factory=lambda: list(DEFAULT_AUTHORITY))
+    escalate: list[str] = Field(default_factory=lambda: list(DEFAULT_ESCALATE))
+
+
+class Playbook(BaseModel):
+    """The team's incident communication rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = "UTC"
+    acknowledge_within: Duration = timedelta(minutes=5)
+    remind_before: Duration = timedelta(minutes=3)
+    escalate_after: Duration = timedelta(minutes=5)
+    customer_email_within: Duration = timedelta(hours=2)
+    customer_email_min_duration: Duration = timedelta(minutes=30)
+    severities: dict[str, Severity] = Field(min_length=1)
+    briefing: Briefing = Field(default_factory=Briefing)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as UTC or Europe/Berlin") from None
+        return value
+
+    @field_validator("severities")
+    @classmethod
+    def _severity_names(cls, value: dict[str, Severity]) -> dict[str, Severity]:
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z0-9]{1,10}", name):
+                raise ValueError(f"severity name {name!r} must be 1-10 letters or digits, like P1")
+        return {name.upper(): severity for name, severity in value.items()}
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone that times are shown in."""
+        return ZoneInfo(self.timezone)
+
+    def severity(self, name: str) -> Severity | None:
+        """The severity called `name` (case-insensitive), if the playbook has it."""
+        return self.severities.get(name.strip().upper())
+
+    def severity_names(self) -> list[str]:
+        """Every severity name, in playbook order."""
+        return list(self.severities)
+
+
+def default_playbook_path() -> Path:
+    """The playbook shipped inside the package."""
+    return Path(str(resources.files("bot").joinpath("playbook.yml")))
+
+
+def load_playbook(path: Path | None = None) -> Playbook:
+    """Load and validate a playbook file, raising PlaybookError naming the file, key and reason."""
+    source = path or default_playbook_path()
+    try:
+        raw: Any = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise PlaybookError(f"{source}: cannot read the playbook ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise PlaybookError(f"{source}: not valid YAML ({error})") from None
+    if not isinstance(raw, dict):
+        raise PlaybookError(f"{source}: expected a mapping with at least a 'severities' key")
+    try:
+        return Playbook.model_validate(raw)
+    except ValidationError as error:
+        lines = []
+        for item in error.errors():
+            key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+            reason = item["msg"].removeprefix("Value error, ")
+            if item["type"] == "extra_forbidden":
+                reason = "unknown key"
+            lines.append(f"{source}: {key}: {reason}")
+        raise PlaybookError("\n".join(lines)) from None

@@ -1,0 +1,1 @@
+"""Rendering: Slack-safe text, Jinja templates and Block Kit builders."""

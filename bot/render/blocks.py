@@ -1,0 +1,138 @@
+"""Block Kit builders for the incident card, the nomination prompt and the declare modal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot import ids
+from bot.playbook import Playbook
+from bot.render.text import clock_time, escape, mention
+from bot.store.models import Incident
+
+
+@dataclass(frozen=True)
+class Message:
+    """What one Slack message says: fallback text and blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+SECTION_LIMIT = 3000
+
+
+def text_message(text: str) -> Message:
+    """A message of rendered mrkdwn, in as many sections as Slack's 3,000-character limit needs."""
+    chunks: list[str] = []
+    for line in text.split("\n"):
+        while len(line) > SECTION_LIMIT:
+            chunks.append(line[:SECTION_LIMIT])
+            line = line[SECTION_LIMIT:]
+        if chunks and len(chunks[-1]) + 1 + len(line) <= SECTION_LIMIT:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    blocks = [SectionBlock(text=MarkdownTextObject(text=chunk)).to_dict() for chunk in chunks if chunk.strip()]
+    return Message(text=text[:SECTION_LIMIT], blocks=blocks)
+
+
+def severity_label(playbook: Playbook, severity: str) -> str:
+    """'P1 · Full outage'."""
+    known = playbook.severity(severity)
+    return f"{severity} · {known.label}" if known else severity
+
+
+def incident_card(incident: Incident, playbook: Playbook) -> Message:
+    """The incident card in the war room, updated in place as the incident changes."""
+    zone = playbook.zone
+    communicator = mention(incident.communicator_id) if incident.communicator_id else "_not yet nominated_"
+    due_label = "First public update due" if incident.status == "investigating" else "Next public update due"
+    fields = [
+        f"*Status*\n{incident.status.capitalize()}",
+        f"*Severity*\n{escape(severity_label(playbook, incident.severity))}",
+        f"*Incident lead*\n{mention(incident.lead_id)}",
+        f"*Communicator*\n{communicator}",
+        f"*Declared*\n{clock_time(incident.declared_at, zone)} by {mention(incident.lead_id)}",
+        f"*{due_label}*\nby {clock_time(incident.next_update_due_at, zone)}",
+    ]
+    header = f"{incident.ref} · {severity_label(playbook, incident.severity)}"
+    blocks = [
+        HeaderBlock(text=PlainTextObject(text=header[:150])),
+        SectionBlock(text=MarkdownTextObject(text=f"*{escape(incident.title)}*")),
+        SectionBlock(fields=[MarkdownTextObject(text=item) for item in fields]),
+        ContextBlock(
+            elements=[MarkdownTextObject(text="This card is kept up to date. `/incident help` for commands.")]
+        ),
+    ]
+    text = f"{incident.ref} · {escape(severity_label(playbook, incident.severity))}: {escape(incident.title)}"
+    return Message(text=text, blocks=[block.to_dict() for block in blocks])
+
+
+def nomination_prompt(incident: Incident, prompt: str) -> Message:
+    """The lead's ephemeral user picker for naming the communicator."""
+    picker = UserSelectElement(
+        action_id=ids.NOMINATE_ACTION,
+        placeholder=PlainTextObject(text="Choose the communicator"),
+    )
+    block = SectionBlock(
+        block_id=f"{ids.NOMINATE_BLOCK_PREFIX}{incident.id}",
+        text=MarkdownTextObject(text=prompt),
+        accessory=picker,
+    )
+    return Message(text=prompt, blocks=[block.to_dict()])
+
+
+def declare_modal(*, channel_id: str, playbook: Playbook) -> dict[str, Any]:
+    """The modal that `/incident declare` with no arguments opens."""
+    options = [Option(value=name, text=severity_label(playbook, name)[:75]) for name in playbook.severity_names()]
+    view = View(
+        type="modal",
+        callback_id=ids.DECLARE_VIEW,
+        private_metadata=channel_id,
+        title=PlainTextObject(text="Declare an incident"),
+        submit=PlainTextObject(text="Declare"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            InputBlock(
+                block_id=ids.SEVERITY_BLOCK,
+                label=PlainTextObject(text="Severity"),
+                element=StaticSelectElement(action_id=ids.SEVERITY_ACTION, options=options),
+            ),
+            InputBlock(
+                block_id=ids.TITLE_BLOCK,
+                label=PlainTextObject(text="Title"),
+                hint=PlainTextObject(text="What is broken, as the war room would say it. Not shown to customers."),
+                element=PlainTextInputElement(
+                    action_id=ids.TITLE_ACTION,
+                    max_length=150,
+                    placeholder=PlainTextObject(text="Checkout API returning 500s"),
+                ),
+            ),
+            InputBlock(
+                block_id=ids.COMMUNICATOR_BLOCK,
+                optional=True,
+                label=PlainTextObject(text="Communicator"),
+                hint=PlainTextObject(text="One person who owns external updates and is not fixing the system."),
+                element=UserSelectElement(
+                    action_id=ids.COMMUNICATOR_ACTION,
+                    placeholder=PlainTextObject(text="Nominate now, or later"),
+                ),
+            ),
+        ],
+    )
+    return view.to_dict()

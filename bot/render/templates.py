@@ -1,0 +1,39 @@
+"""The Jinja environment: StrictUndefined, and every variable escaped for Slack unless code made it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+from bot.render.text import channel_link, mention, safe
+
+
+def shipped_templates() -> Path:
+    """The templates that ship with Warroom (inside the wheel, or at the top of a checkout)."""
+    packaged = Path(__file__).resolve().parent.parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+class Templates:
+    """Renders the team's message templates; a team's own directory overrides the shipped one."""
+
+    def __init__(self, override: Path | None = None) -> None:
+        paths = [str(override)] if override is not None else []
+        paths.append(str(shipped_templates()))
+        self._env = Environment(
+            loader=ChoiceLoader([FileSystemLoader(path) for path in paths]),
+            undefined=StrictUndefined,
+            finalize=safe,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._env.filters["mention"] = mention
+        self._env.filters["channel"] = channel_link
+
+    def render(self, name: str, **context: object) -> str:
+        """Render `name` (e.g. 'activation.md.j2') with `context`; every variable is escaped."""
+        return self._env.get_template(name).render(**context).strip()

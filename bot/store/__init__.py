@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, sessions and Alembic migrations."""

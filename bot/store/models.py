@@ -1,0 +1,108 @@
+"""The tables: incidents, their append-only timeline, and the outbox of messages owed to Slack."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, String, Text, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC as a naive timestamp on every backend and hands back aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _when(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Incident(SQLModel, table=True):
+    """An incident and its war-room channel; at most one open incident per channel."""
+
+    __tablename__ = "incident"
+    __table_args__ = (
+        Index(
+            "uq_incident_open_channel",
+            "channel_id",
+            unique=True,
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    title: str = Field(sa_column=Column(String(150), nullable=False))
+    severity: str = Field(sa_column=Column(String(10), nullable=False))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    lead_id: str = Field(sa_column=Column(String(32), nullable=False))
+    communicator_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    declared_at: datetime = _when()
+    next_update_due_at: datetime = _when()
+    resolved_at: datetime | None = _when(nullable=True)
+    card_ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+
+    @property
+    def ref(self) -> str:
+        """The human reference, INC-<id>."""
+        return f"INC-{self.id}"
+
+
+class TimelineEvent(SQLModel, table=True):
+    """One thing that happened to an incident: who did what, when. Never updated or deleted."""
+
+    __tablename__ = "timeline_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    at: datetime = _when()
+    actor_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    kind: str = Field(sa_column=Column(String(40), nullable=False))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message owed to Slack, written in the same transaction as the change that owes it.
+
+    `channel_id` orders delivery; `user_id` makes it an ephemeral message for that user.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_state_channel", "state", "channel_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    channel_id: str = Field(sa_column=Column(String(32), nullable=False))
+    user_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    purpose: str = Field(sa_column=Column(String(40), nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    blocks: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _when()
+    state: str = Field(default=PENDING, sa_column=Column(String(12), nullable=False))
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = _when()
+    claimed_until: datetime | None = _when(nullable=True)
+    delivered_at: datetime | None = _when(nullable=True)
+    ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    last_error: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))

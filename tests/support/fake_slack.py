@@ -1,0 +1,219 @@
+"""A fake Slack Web API on loopback that records every call, like bolt-python's and slack-sdk's mock servers."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+BOT_USER = "UWARROOMBOT"
+
+
+@dataclass
+class Call:
+    """One request the fake received: a Web API method or a response_url post."""
+
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def channel(self) -> str | None:
+        return self.params.get("channel")
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or "")
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        blocks = self.params.get("blocks") or []
+        return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+    @property
+    def everything(self) -> str:
+        """Text and blocks together, for asserting on what a person would see."""
+        return self.text + "\n" + json.dumps(self.blocks, ensure_ascii=False)
+
+
+@dataclass
+class Fault:
+    """A scripted answer for the next `times` calls of a method."""
+
+    status: int = 200
+    error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    times: int = 1
+
+
+class FakeSlack:
+    """Records calls; answers like Slack; can be told to fail, throttle or stall."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self._faults: dict[str, list[Fault]] = {}
+        self._lock = threading.Condition()
+        self._ts = 0
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep the test output quiet
+                pass
+
+            def do_GET(self) -> None:
+                fake._handle(self, parse_qs(urlparse(self.path).query))
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    params: dict[str, Any] = json.loads(raw or "{}")
+                else:
+                    params = {k: v[0] for k, v in parse_qs(raw).items()}
+                fake._handle(self, params)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- lifecycle ----------------------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"{self.url}/response/{name}"
+
+    # -- scripting ----------------------------------------------------------------------------------------
+
+    def add_user(self, user_id: str, name: str, *, deleted: bool = False, is_bot: bool = False) -> None:
+        self.users[user_id] = {
+            "id": user_id, "name": name.lower(), "real_name": name, "deleted": deleted, "is_bot": is_bot,
+            "profile": {"display_name": name, "real_name": name},
+        }
+
+    def fail(self, method: str, fault: Fault) -> None:
+        """Answer the next `fault.times` calls of `method` with `fault`."""
+        with self._lock:
+            self._faults.setdefault(method, []).append(fault)
+
+    # -- reading ------------------------------------------------------------------------------------------
+
+    def received(self, method: str, **where: Any) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method and all(c.params.get(k) == v for k, v in where.items())]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0,
+                 where: Callable[[Call], bool] = lambda _c: True, **params: Any) -> list[Call]:
+        """Wait until `count` matching calls have arrived; return them all."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self.calls if c.method == method and where(c)
+                         and all(c.params.get(k) == v for k, v in params.items())]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [f"{c.method} {c.params.get('channel', '')}" for c in self.calls]
+                    raise AssertionError(f"expected {count} x {method} {params}; got {len(found)}. Calls: {seen}")
+                self._lock.wait(remaining)
+
+    def responses(self, name: str) -> list[Call]:
+        return self.received(f"response:{name}")
+
+    def wait_response(self, name: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        return self.wait_for(f"response:{name}", count, timeout)
+
+    def quiet(self, seconds: float = 0.3) -> None:
+        """Wait until no call has arrived for `seconds` (so that 'nothing else happened' can be asserted)."""
+        while True:
+            with self._lock:
+                last = self.calls[-1].at if self.calls else 0.0
+            idle = time.monotonic() - last
+            if idle >= seconds:
+                return
+            time.sleep(seconds - idle)
+
+    # -- answering ----------------------------------------------------------------------------------------
+
+    def _handle(self, request: BaseHTTPRequestHandler, params: dict[str, Any]) -> None:
+        path = urlparse(request.path).path
+        if path.startswith("/response/"):
+            method = "response:" + path.removeprefix("/response/")
+        else:
+            method = path.removeprefix("/api/")
+        with self._lock:
+            self.calls.append(Call(method=method, params=params))
+            self._lock.notify_all()
+            faults = self._faults.get(method)
+            fault = faults[0] if faults else None
+            if fault is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    faults.pop(0)
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        if fault is not None and (fault.status != 200 or fault.error):
+            body = {"ok": False, "error": fault.error or "internal_error"}
+            self._send(request, fault.status, body, fault.headers)
+            return
+        self._send(request, 200, self._answer(method, params), {})
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method.startswith("response:"):
+            return {"ok": True}
+        if method == "auth.test":
+            return {"ok": True, "user_id": BOT_USER, "bot_id": "BWARROOM", "team_id": "T0TEAM", "user": "warroom"}
+        if method == "users.info":
+            user = self.users.get(str(params.get("user")))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "chat.postMessage":
+            with self._lock:
+                self._ts += 1
+                ts = f"1790000000.{self._ts:06d}"
+                message = {"ts": ts, "text": params.get("text"), "metadata": params.get("metadata")}
+                self.messages.setdefault(str(params.get("channel")), []).append(message)
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": "1790000000.999999"}
+        if method == "chat.update":
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+        if method == "views.open":
+            return {"ok": True, "view": {"id": "VFAKE"}}
+        return {"ok": True}
+
+    @staticmethod
+    def _send(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+        payload = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(payload)

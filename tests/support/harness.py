@@ -1,0 +1,146 @@
+"""A running Warroom for tests: the real Bolt app behind a WSGI server, a fake Slack, a movable clock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.config import Settings
+from bot.playbook import Playbook, load_playbook
+from bot.runtime import Warroom, build
+from bot.server import EVENTS_PATH, wsgi_app
+from bot.store.models import Incident, OutboxMessage, TimelineEvent
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import Slack
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+MIRROR = "CMIRROR01"
+WAR_ROOM = "CWARROOM1"
+OTHER_ROOM = "COTHER001"
+LEAD = "ULEAD0001"
+DANA = "UDANA0001"
+ERIN = "UERIN0001"
+BOTTY = "UBOTTY001"
+GONE = "UGONE0001"
+START = datetime(2026, 11, 22, 14, 2, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock that tests move by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self._now = now
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, **delta: float) -> datetime:
+        with self._lock:
+            self._now += timedelta(**delta)
+            return self._now
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Harness:
+    """Everything a test drives and inspects."""
+
+    fake: FakeSlack
+    slack: Slack
+    warroom: Warroom
+    clock: FakeClock
+    settings: Settings
+
+    @property
+    def engine(self) -> Engine:
+        return self.warroom.engine
+
+    def incidents(self) -> list[Incident]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(Incident).order_by(col(Incident.id))))
+
+    def events(self, kind: str | None = None) -> list[TimelineEvent]:
+        with Session(self.engine) as session:
+            query = select(TimelineEvent).order_by(col(TimelineEvent.id))
+            if kind:
+                query = query.where(TimelineEvent.kind == kind)
+            return list(session.exec(query))
+
+    def outbox(self) -> list[OutboxMessage]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))))
+
+    def command(self, text: str, *, user: str = LEAD, channel: str = WAR_ROOM, response: str = "cmd") -> Any:
+        reply = self.slack.command(text, user=user, channel=channel, response=response)
+        assert reply.status == 200, reply
+        return reply
+
+    def declare(self, text: str = "P1 Checkout API returning 500s", **kwargs: Any) -> Incident:
+        """Declare through Slack and wait for the card; returns the stored incident."""
+        before = len(self.incidents())
+        self.command(f"declare {text}", **kwargs)
+        self.fake.wait_for("chat.postMessage", channel=kwargs.get("channel", WAR_ROOM),
+                           where=lambda c: bool(c.text.startswith("INC-")))
+        incidents = self.incidents()
+        assert len(incidents) == before + 1
+        return incidents[-1]
+
+
+def make_settings(*, fake: FakeSlack, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-test-token",
+        "slack_signing_secret": SECRET,
+        "slack_api_url": fake.api_url,
+        "database_url": database_url,
+        "warroom_mirror_channel": MIRROR,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@contextmanager
+def running(database_url: str, *, playbook: Playbook | None = None, templates: Path | None = None) -> Iterator[Harness]:
+    """Start a fake Slack and Warroom (HTTP, signature checks on), and stop both afterwards."""
+    fake = FakeSlack().start()
+    for user_id, name in ((LEAD, "Lee Lead"), (DANA, "Dana"), (ERIN, "Erin")):
+        fake.add_user(user_id, name)
+    fake.add_user(BOTTY, "Deploybot", is_bot=True)
+    fake.add_user(GONE, "Gone Person", deleted=True)
+    settings = make_settings(fake=fake, database_url=database_url, warroom_templates=templates)
+    clock = FakeClock()
+    warroom = build(settings, clock=clock, playbook=playbook or load_playbook())
+    warroom.start()
+    server = make_server("127.0.0.1", 0, wsgi_app(SlackRequestHandler(warroom.app, path=EVENTS_PATH)),
+                         server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app_url = f"http://127.0.0.1:{server.server_address[1]}{EVENTS_PATH}"
+    try:
+        yield Harness(fake=fake, slack=Slack(app_url=app_url, fake_url=fake.url, secret=SECRET),
+                      warroom=warroom, clock=clock, settings=settings)
+    finally:
+        server.shutdown()
+        server.server_close()
+        warroom.stop()
+        fake.stop()
