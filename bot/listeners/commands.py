@@ -12,6 +12,7 @@ from bot import ids
 from bot.incidents.errors import UserError
 from bot.incidents.flows import Incidents
 from bot.incidents.notices import Notices
+from bot.listeners.errors import answering
 from bot.playbook import Playbook
 from bot.render.blocks import declare_modal, severity_label
 from bot.render.text import channel_link, clock_time, escape, mention, unescape
@@ -26,28 +27,41 @@ def register(app: App, *, incidents: Incidents, notices: Notices, playbook: Play
     @app.command(ids.COMMAND)
     def incident_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
-        subcommand, _, rest = unescape(command.get("text", "")).strip().partition(" ")
-        subcommand, rest = subcommand.lower(), rest.strip()
-        channel_id, user_id = command["channel_id"], command["user_id"]
-        if subcommand in ("", "help"):
-            respond(text=notices.help(), response_type="ephemeral")
-        elif subcommand == "declare" and not rest:
-            client.views_open(
-                trigger_id=command["trigger_id"], view=declare_modal(channel_id=channel_id, playbook=playbook)
-            )
-        elif subcommand == "declare":
-            severity, _, title = rest.partition(" ")
-            incidents.declare(channel_id=channel_id, lead_id=user_id, severity=severity, title=title)
-        elif subcommand == "communicator":
-            incidents.nominate(by=user_id, nominee_id=_user_id(rest), channel_id=channel_id)
-        elif subcommand == "severity":
-            if not rest:
-                raise UserError("Say which severity, e.g. `/incident severity P2`.")
-            incidents.change_severity(channel_id=channel_id, by=user_id, severity=rest)
-        elif subcommand == "list":
-            respond(text=_list(incidents, playbook), response_type="ephemeral")
-        else:
-            respond(text=f"I don't know `{escape(subcommand)}`.\n\n{notices.help()}", response_type="ephemeral")
+        with answering(command, respond=respond, client=client):
+            _run(command, respond=respond, client=client, incidents=incidents, notices=notices, playbook=playbook)
+
+
+def _run(
+    command: dict[str, Any],
+    *,
+    respond: Respond,
+    client: WebClient,
+    incidents: Incidents,
+    notices: Notices,
+    playbook: Playbook,
+) -> None:
+    subcommand, _, rest = unescape(command.get("text", "")).strip().partition(" ")
+    subcommand, rest = subcommand.lower(), rest.strip()
+    channel_id, user_id = command["channel_id"], command["user_id"]
+    if subcommand in ("", "help"):
+        respond(text=notices.help(), response_type="ephemeral")
+    elif subcommand == "declare" and not rest:
+        client.views_open(
+            trigger_id=command["trigger_id"], view=declare_modal(channel_id=channel_id, playbook=playbook)
+        )
+    elif subcommand == "declare":
+        severity, _, title = rest.partition(" ")
+        incidents.declare(channel_id=channel_id, lead_id=user_id, severity=severity, title=title)
+    elif subcommand == "communicator":
+        incidents.nominate(by=user_id, nominee_id=_user_id(rest), channel_id=channel_id)
+    elif subcommand == "severity":
+        if not rest:
+            raise UserError("Say which severity, e.g. `/incident severity P2`.")
+        incidents.change_severity(channel_id=channel_id, by=user_id, severity=rest)
+    elif subcommand == "list":
+        respond(text=_list(incidents, playbook), response_type="ephemeral")
+    else:
+        respond(text=f"I don't know `{escape(subcommand)}`.\n\n{notices.help()}", response_type="ephemeral")
 
 
 def _user_id(text: str) -> str:

@@ -1,9 +1,16 @@
-"""The one error handler: a person's mistake becomes an ephemeral answer; anything else is logged and admitted."""
+"""The one error handler: a person's mistake becomes an ephemeral answer; anything else is logged and admitted.
+
+Listeners run their flow inside `answering(...)` after they ack. Bolt's own error handler is not used for
+that: when a listener raises right after ack(), Bolt (1.2x, ThreadListenerRunner) resets the ack and
+answers Slack 404. `register` still installs it for errors raised before a listener runs.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import App
@@ -13,29 +20,39 @@ from slack_sdk.errors import SlackApiError
 
 from bot.incidents.errors import UserError
 
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def answering(body: dict[str, Any], *, respond: Respond | None, client: WebClient) -> Iterator[None]:
+    """Run a flow; if it fails, tell the person why, visible only to them."""
+    try:
+        yield
+    except Exception as error:
+        tell(explain(error, body), body=body, respond=respond, client=client)
+
 
 def register(app: App) -> None:
-    """Attach the error handler."""
+    """Answer errors that escape a listener before it could run its flow."""
 
     @app.error
-    def on_error(
-        error: Exception, body: dict[str, Any], respond: Respond | None, client: WebClient, logger: logging.Logger
-    ) -> None:
-        if isinstance(error, UserError):
-            message = error.message
-        else:
-            reference = uuid.uuid4().hex[:8]
-            logger.error("unexpected error %s handling %s", reference, body.get("type") or "a command", exc_info=error)
-            message = (
-                f":warning: Warroom hit an unexpected error (reference `{reference}`). Check `/incident list` "
-                "before you retry; your admin can find the details in Warroom's logs under that reference."
-            )
-        tell(message, body=body, respond=respond, client=client, logger=logger)
+    def on_error(error: Exception, body: dict[str, Any], respond: Respond | None, client: WebClient) -> None:
+        tell(explain(error, body), body=body, respond=respond, client=client)
 
 
-def tell(
-    message: str, *, body: dict[str, Any], respond: Respond | None, client: WebClient, logger: logging.Logger
-) -> None:
+def explain(error: Exception, body: dict[str, Any]) -> str:
+    """What to tell the person: the mistake itself, or an honest note with a reference for the logs."""
+    if isinstance(error, UserError):
+        return error.message
+    reference = uuid.uuid4().hex[:8]
+    log.error("unexpected error %s handling %s", reference, body.get("type") or body.get("command"), exc_info=error)
+    return (
+        f":warning: Warroom hit an unexpected error (reference `{reference}`). Check `/incident list` before "
+        "you retry; your admin can find the details in Warroom's logs under that reference."
+    )
+
+
+def tell(message: str, *, body: dict[str, Any], respond: Respond | None, client: WebClient) -> None:
     """Answer the person who made the request, visible only to them."""
     if respond is not None and (body.get("response_url") or body.get("response_urls")):
         respond(text=message, response_type="ephemeral", replace_original=False)
@@ -45,8 +62,7 @@ def tell(
     try:
         if channel:
             client.chat_postEphemeral(channel=channel, user=user, text=message)
-        else:
-            client.chat_postMessage(channel=user, text=message)
-    except SlackApiError:  # e.g. not in that channel: a DM still reaches them
-        logger.warning("could not answer %s in %s; sending a DM", user, channel)
-        client.chat_postMessage(channel=user, text=message)
+            return
+    except SlackApiError:  # e.g. the bot is not in that channel: a DM still reaches them
+        log.warning("could not answer %s in %s; sending a DM", user, channel)
+    client.chat_postMessage(channel=user, text=message)

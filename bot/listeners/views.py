@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot import ids
 from bot.incidents.errors import UserError
@@ -15,7 +16,7 @@ def register(app: App, *, incidents: Incidents) -> None:
     """Attach the modal handlers."""
 
     @app.view(ids.DECLARE_VIEW)
-    def declare_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def declare_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         values = view["state"]["values"]
         option = values[ids.SEVERITY_BLOCK][ids.SEVERITY_ACTION].get("selected_option") or {}
         severity = str(option.get("value") or "")
