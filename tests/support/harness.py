@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import Any, TypeVar
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -24,6 +26,7 @@ from bot.store.models import Incident, OutboxMessage, TimelineEvent
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import Slack
 
+T = TypeVar("T")
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 MIRROR = "CMIRROR01"
 WAR_ROOM = "CWARROOM1"
@@ -102,9 +105,18 @@ class Harness:
         self.command(f"declare {text}", **kwargs)
         self.fake.wait_for("chat.postMessage", channel=kwargs.get("channel", WAR_ROOM),
                            where=lambda c: bool(c.text.startswith("INC-")))
-        incidents = self.incidents()
-        assert len(incidents) == before + 1
-        return incidents[-1]
+        return self.wait_until(lambda: next((i for i in self.incidents()[before:] if i.card_ts), None))
+
+    def wait_until(self, probe: Callable[[], T | None], timeout: float = 5.0) -> T:
+        """Poll `probe` until it returns something truthy (state that a background worker writes)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = probe()
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition not met within {timeout} s")
+            time.sleep(0.01)
 
 
 def make_settings(*, fake: FakeSlack, database_url: str, **overrides: Any) -> Settings:
