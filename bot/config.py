@@ -8,17 +8,31 @@ from pathlib import Path
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
 class ConfigError(Exception):
     """The configuration is invalid; str() holds one line per problem."""
 
 
+_NO_SECRET = "SLACK_SIGNING_SECRET: missing; HTTP mode (no SLACK_APP_TOKEN) needs the signing secret"
+
+
+class _Mode(BaseSettings):
+    """Just enough to tell HTTP mode from Socket Mode when other settings are already wrong."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+
+
 class Settings(BaseSettings):
     """Warroom's configuration, read from the environment and `.env`."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     slack_bot_token: str = Field(description="the bot token (xoxb-…)")
     slack_signing_secret: str | None = Field(default=None, description="the signing secret, needed in HTTP mode")
@@ -29,6 +43,13 @@ class Settings(BaseSettings):
     warroom_playbook: Path | None = Field(default=None, description="a playbook YAML file")
     warroom_templates: Path | None = Field(default=None, description="a directory of template overrides")
     port: int = Field(default=3000, ge=1, le=65535, description="the HTTP port")
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().isdigit():
+            raise ValueError("expected a port number from 1 to 65535")
+        return value
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -91,7 +112,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _http_needs_secret(self) -> Settings:
         if self.slack_app_token is None and self.slack_signing_secret is None:
-            raise ValueError("SLACK_SIGNING_SECRET: missing; HTTP mode (no SLACK_APP_TOKEN) needs the signing secret")
+            raise ValueError(_NO_SECRET)
         return self
 
     @property
@@ -105,7 +126,11 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
-        raise ConfigError("\n".join(_describe(item) for item in error.errors())) from None
+        lines = [_describe(item) for item in error.errors()]
+        mode = _Mode()
+        if mode.slack_app_token is None and mode.slack_signing_secret is None and _NO_SECRET not in lines:
+            lines.append(_NO_SECRET)
+        raise ConfigError("\n".join(lines)) from None
 
 
 def _describe(item: object) -> str:

@@ -78,7 +78,7 @@ class Playbook(BaseModel):
     escalate_after: Duration = timedelta(minutes=5)
     customer_email_within: Duration = timedelta(hours=2)
     customer_email_min_duration: Duration = timedelta(minutes=30)
-    severities: dict[str, Severity] = Field(min_length=1)
+    severities: dict[str, Severity]
     briefing: Briefing = Field(default_factory=Briefing)
 
     @field_validator("timezone")
@@ -93,6 +93,8 @@ class Playbook(BaseModel):
     @field_validator("severities")
     @classmethod
     def _severity_names(cls, value: dict[str, Severity]) -> dict[str, Severity]:
+        if not value:
+            raise ValueError("at least one severity is needed, e.g. P1: {label: Full outage, cadence: 15m}")
         for name in value:
             if not re.fullmatch(r"[A-Za-z0-9]{1,10}", name):
                 raise ValueError(f"severity name {name!r} must be 1-10 letters or digits, like P1")
@@ -125,7 +127,10 @@ def load_playbook(path: Path | None = None) -> Playbook:
     except OSError as error:
         raise PlaybookError(f"{source}: cannot read the playbook ({error.strerror})") from None
     except yaml.YAMLError as error:
-        raise PlaybookError(f"{source}: not valid YAML ({error})") from None
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or "unreadable"
+        raise PlaybookError(f"{source}: not valid YAML{where}: {problem}") from None
     if not isinstance(raw, dict):
         raise PlaybookError(f"{source}: expected a mapping with at least a 'severities' key")
     try:

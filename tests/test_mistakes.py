@@ -14,8 +14,9 @@ DECLARE_MISTAKES = [
 
 
 @pytest.mark.parametrize(("text", "expected"), DECLARE_MISTAKES, ids=["unknown-severity", "no-title", "long-title"])
-def test_a_declare_mistake_is_explained_and_nothing_is_written(warroom: Harness, text: str,
-                                                              expected: list[str]) -> None:
+def test_a_declare_mistake_is_explained_and_nothing_is_written(
+    warroom: Harness, text: str, expected: list[str]
+) -> None:
     reply = warroom.command(text, response="oops")
 
     assert reply.body == ""  # acked at once; the answer follows on response_url
@@ -49,8 +50,9 @@ def test_a_command_in_a_channel_with_no_incident_is_explained(warroom: Harness, 
     ],
     ids=["unknown", "deleted", "bot", "not-a-mention", "nobody"],
 )
-def test_nominating_someone_who_cannot_be_communicator_is_refused(warroom: Harness, nominee: str,
-                                                                 expected: str) -> None:
+def test_nominating_someone_who_cannot_be_communicator_is_refused(
+    warroom: Harness, nominee: str, expected: str
+) -> None:
     warroom.declare()
     events_before = len(warroom.events())
 

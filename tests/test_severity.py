@@ -11,8 +11,9 @@ def test_changing_severity_is_announced_carded_and_mirrored(warroom: Harness) ->
 
     warroom.command("severity p2", user=DANA)
 
-    [announcement] = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM,
-                                           where=lambda c: "changed INC-1" in c.text)
+    [announcement] = warroom.fake.wait_for(
+        "chat.postMessage", channel=WAR_ROOM, where=lambda c: "changed INC-1" in c.text
+    )
     assert f"<@{DANA}> changed INC-1 from P1 · Full outage to *P2 · Partial degradation*" in announcement.text
     assert "(14:07 UTC) stands" in announcement.text
     [card] = warroom.fake.wait_for("chat.update", channel=WAR_ROOM)

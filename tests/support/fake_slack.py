@@ -112,7 +112,11 @@ class FakeSlack:
 
     def add_user(self, user_id: str, name: str, *, deleted: bool = False, is_bot: bool = False) -> None:
         self.users[user_id] = {
-            "id": user_id, "name": name.lower(), "real_name": name, "deleted": deleted, "is_bot": is_bot,
+            "id": user_id,
+            "name": name.lower(),
+            "real_name": name,
+            "deleted": deleted,
+            "is_bot": is_bot,
             "profile": {"display_name": name, "real_name": name},
         }
 
@@ -127,14 +131,23 @@ class FakeSlack:
         with self._lock:
             return [c for c in self.calls if c.method == method and all(c.params.get(k) == v for k, v in where.items())]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0,
-                 where: Callable[[Call], bool] = lambda _c: True, **params: Any) -> list[Call]:
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 5.0,
+        where: Callable[[Call], bool] = lambda _c: True,
+        **params: Any,
+    ) -> list[Call]:
         """Wait until `count` matching calls have arrived; return them all."""
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
-                found = [c for c in self.calls if c.method == method and where(c)
-                         and all(c.params.get(k) == v for k, v in params.items())]
+                found = [
+                    c
+                    for c in self.calls
+                    if c.method == method and where(c) and all(c.params.get(k) == v for k, v in params.items())
+                ]
                 if len(found) >= count:
                     return found
                 remaining = deadline - time.monotonic()

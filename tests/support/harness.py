@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -103,8 +102,9 @@ class Harness:
         """Declare through Slack and wait for the card; returns the stored incident."""
         before = len(self.incidents())
         self.command(f"declare {text}", **kwargs)
-        self.fake.wait_for("chat.postMessage", channel=kwargs.get("channel", WAR_ROOM),
-                           where=lambda c: bool(c.text.startswith("INC-")))
+        self.fake.wait_for(
+            "chat.postMessage", channel=kwargs.get("channel", WAR_ROOM), where=lambda c: bool(c.text.startswith("INC-"))
+        )
         return self.wait_until(lambda: next((i for i in self.incidents()[before:] if i.card_ts), None))
 
     def wait_until(self, probe: Callable[[], T | None], timeout: float = 5.0) -> T:
@@ -132,27 +132,52 @@ def make_settings(*, fake: FakeSlack, database_url: str, **overrides: Any) -> Se
 
 
 @contextmanager
-def running(database_url: str, *, playbook: Playbook | None = None, templates: Path | None = None) -> Iterator[Harness]:
-    """Start a fake Slack and Warroom (HTTP, signature checks on), and stop both afterwards."""
+def running(
+    database_url: str,
+    *,
+    playbook: Playbook | None = None,
+    templates: Path | None = None,
+    fake: FakeSlack | None = None,
+    clock: FakeClock | None = None,
+) -> Iterator[Harness]:
+    """Start Warroom (HTTP, signature checks on) against a fake Slack, and stop what it started afterwards."""
+    owns_fake = fake is None
+    fake = fake or start_fake_slack()
+    settings = make_settings(fake=fake, database_url=database_url, warroom_templates=templates)
+    clock = clock or FakeClock()
+    warroom = build(settings, clock=clock, playbook=playbook or load_playbook())
+    warroom.start()
+    server = make_server(
+        "127.0.0.1",
+        0,
+        wsgi_app(SlackRequestHandler(warroom.app, path=EVENTS_PATH)),
+        server_class=_ThreadingWSGIServer,
+        handler_class=_QuietHandler,
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app_url = f"http://127.0.0.1:{server.server_address[1]}{EVENTS_PATH}"
+    try:
+        yield Harness(
+            fake=fake,
+            slack=Slack(app_url=app_url, fake_url=fake.url, secret=SECRET),
+            warroom=warroom,
+            clock=clock,
+            settings=settings,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        warroom.stop()
+        if owns_fake:
+            fake.stop()
+
+
+def start_fake_slack() -> FakeSlack:
+    """A fake Slack that knows the test's people."""
     fake = FakeSlack().start()
     for user_id, name in ((LEAD, "Lee Lead"), (DANA, "Dana"), (ERIN, "Erin")):
         fake.add_user(user_id, name)
     fake.add_user(BOTTY, "Deploybot", is_bot=True)
     fake.add_user(GONE, "Gone Person", deleted=True)
-    settings = make_settings(fake=fake, database_url=database_url, warroom_templates=templates)
-    clock = FakeClock()
-    warroom = build(settings, clock=clock, playbook=playbook or load_playbook())
-    warroom.start()
-    server = make_server("127.0.0.1", 0, wsgi_app(SlackRequestHandler(warroom.app, path=EVENTS_PATH)),
-                         server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app_url = f"http://127.0.0.1:{server.server_address[1]}{EVENTS_PATH}"
-    try:
-        yield Harness(fake=fake, slack=Slack(app_url=app_url, fake_url=fake.url, secret=SECRET),
-                      warroom=warroom, clock=clock, settings=settings)
-    finally:
-        server.shutdown()
-        server.server_close()
-        warroom.stop()
-        fake.stop()
+    return fake

@@ -57,21 +57,23 @@ class Slack:
             return Reply(error.code, error.read().decode())
 
     def command_body(self, text: str, *, user: str, channel: str, response: str) -> str:
-        return urlencode({
-            "token": "verification-token-unused",
-            "team_id": TEAM,
-            "team_domain": "acme",
-            "channel_id": channel,
-            "channel_name": "incident-room",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": "/incident",
-            "text": text,
-            "api_app_id": "AWARROOM",
-            "is_enterprise_install": "false",
-            "response_url": f"{self.fake_url}/response/{response}",
-            "trigger_id": f"{next(_counter)}.trigger",
-        })
+        return urlencode(
+            {
+                "token": "verification-token-unused",
+                "team_id": TEAM,
+                "team_domain": "acme",
+                "channel_id": channel,
+                "channel_name": "incident-room",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/incident",
+                "text": text,
+                "api_app_id": "AWARROOM",
+                "is_enterprise_install": "false",
+                "response_url": f"{self.fake_url}/response/{response}",
+                "trigger_id": f"{next(_counter)}.trigger",
+            }
+        )
 
     def command(self, text: str, *, user: str, channel: str, response: str = "cmd") -> Reply:
         """`/incident <text>` typed by `user` in `channel`; its ephemeral answers go to response_url `response`."""
@@ -80,34 +82,46 @@ class Slack:
     def interaction(self, payload: dict[str, Any]) -> Reply:
         return self.post(urlencode({"payload": json.dumps(payload)}))
 
-    def block_action(self, *, user: str, channel: str, action: dict[str, Any], response: str = "act",
-                     message_ts: str = "1790000000.000001", ephemeral: bool = False) -> Reply:
+    def block_action(
+        self,
+        *,
+        user: str,
+        channel: str,
+        action: dict[str, Any],
+        response: str = "act",
+        message_ts: str = "1790000000.000001",
+        ephemeral: bool = False,
+    ) -> Reply:
         """A click (or pick) on a message's interactive component."""
         container = {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": ephemeral}
-        return self.interaction({
-            "type": "block_actions",
-            "team": {"id": TEAM, "domain": "acme"},
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
-            "api_app_id": "AWARROOM",
-            "token": "verification-token-unused",
-            "container": container,
-            "trigger_id": f"{next(_counter)}.trigger",
-            "channel": {"id": channel, "name": "incident-room"},
-            "response_url": f"{self.fake_url}/response/{response}",
-            "actions": [{"action_ts": f"{time.time():.6f}", **action}],
-            "state": {"values": {}},
-        })
+        return self.interaction(
+            {
+                "type": "block_actions",
+                "team": {"id": TEAM, "domain": "acme"},
+                "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+                "api_app_id": "AWARROOM",
+                "token": "verification-token-unused",
+                "container": container,
+                "trigger_id": f"{next(_counter)}.trigger",
+                "channel": {"id": channel, "name": "incident-room"},
+                "response_url": f"{self.fake_url}/response/{response}",
+                "actions": [{"action_ts": f"{time.time():.6f}", **action}],
+                "state": {"values": {}},
+            }
+        )
 
     def view_submission(self, *, user: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
         """Submitting a modal `view` (as opened by the app) with `values` as Slack's view.state.values."""
         submitted = {**view, "id": "VFAKE", "team_id": TEAM, "state": {"values": values}, "hash": "h"}
-        return self.interaction({
-            "type": "view_submission",
-            "team": {"id": TEAM, "domain": "acme"},
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
-            "api_app_id": "AWARROOM",
-            "token": "verification-token-unused",
-            "trigger_id": f"{next(_counter)}.trigger",
-            "view": submitted,
-            "response_urls": [],
-        })
+        return self.interaction(
+            {
+                "type": "view_submission",
+                "team": {"id": TEAM, "domain": "acme"},
+                "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+                "api_app_id": "AWARROOM",
+                "token": "verification-token-unused",
+                "trigger_id": f"{next(_counter)}.trigger",
+                "view": submitted,
+                "response_urls": [],
+            }
+        )
