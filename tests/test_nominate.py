@@ -21,10 +21,6 @@ def _pick(warroom: Harness, *, incident_id: int, picked: str, by: str = LEAD, re
     assert reply.status == 200
 
 
-def _card_updates(warroom: Harness) -> list[str]:
-    return [c.everything for c in warroom.fake.received("chat.update", channel=WAR_ROOM)]
-
-
 def test_picking_a_communicator_names_them_on_the_card_and_in_the_war_room(warroom: Harness) -> None:
     incident = warroom.declare()
 
@@ -70,7 +66,8 @@ def test_the_communicator_can_be_replaced_at_any_time(warroom: Harness) -> None:
         (LEAD, {"communicator": DANA, "previous": None}),
         (DANA, {"communicator": ERIN, "previous": DANA}),
     ]
-    assert f"*Communicator*\\n<@{ERIN}>" in _card_updates(warroom)[-1]
+    updates = warroom.fake.wait_for("chat.update", 2, channel=WAR_ROOM)
+    assert f"*Communicator*\\n<@{ERIN}>" in updates[-1].everything
 
 
 def test_only_the_lead_or_the_communicator_can_name_the_communicator(warroom: Harness) -> None:
