@@ -1,4 +1,4 @@
-"""The Bolt app: listeners wired to the incident flows. No globals."""
+"""The Bolt app: listeners wired to the incident and update-feed flows. No globals."""
 
 from __future__ import annotations
 
@@ -9,36 +9,47 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.app_types import Domain
 from bot.clock import Clock
 from bot.config import Settings
+from bot.incidents.feed import Feed
 from bot.incidents.flows import Incidents
 from bot.incidents.notices import Notices
+from bot.incidents.people import Directory
 from bot.listeners import actions, commands, errors, views
 from bot.playbook import Playbook
 from bot.render.templates import Templates
-from bot.slack.people import SlackDirectory
 
 
-def create_app(
+def build_domain(
     settings: Settings,
     *,
     engine: Engine,
     clock: Clock,
-    slack_client: WebClient,
     playbook: Playbook,
+    directory: Directory,
     on_commit: Callable[[], None] = lambda: None,
-) -> App:
-    """Build the Bolt app around the incident flows."""
+) -> Domain:
+    """The incident and update-feed flows over one database."""
     notices = Notices(playbook=playbook, templates=Templates(settings.warroom_templates))
-    incidents = Incidents(
-        engine=engine,
-        clock=clock,
-        playbook=playbook,
+    shared = {
+        "engine": engine,
+        "clock": clock,
+        "playbook": playbook,
+        "notices": notices,
+        "mirror_channel": settings.warroom_mirror_channel,
+        "on_commit": on_commit,
+    }
+    return Domain(
+        incidents=Incidents(directory=directory, **shared),
+        feed=Feed(**shared),  # type: ignore[arg-type]
         notices=notices,
-        directory=SlackDirectory(slack_client),
-        mirror_channel=settings.warroom_mirror_channel,
-        on_commit=on_commit,
+        playbook=playbook,
     )
+
+
+def create_app(settings: Settings, *, domain: Domain, slack_client: WebClient) -> App:
+    """Build the Bolt app around the flows."""
     app = App(
         client=slack_client,
         signing_secret=settings.slack_signing_secret or "",
@@ -46,8 +57,8 @@ def create_app(
         process_before_response=False,
         logger=logging.getLogger("warroom.bolt"),
     )
-    commands.register(app, incidents=incidents, notices=notices, playbook=playbook)
-    actions.register(app, incidents=incidents)
-    views.register(app, incidents=incidents)
+    commands.register(app, domain=domain)
+    actions.register(app, domain=domain)
+    views.register(app, domain=domain)
     errors.register(app)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -43,6 +44,9 @@ class Settings(BaseSettings):
     warroom_playbook: Path | None = Field(default=None, description="a playbook YAML file")
     warroom_templates: Path | None = Field(default=None, description="a directory of template overrides")
     port: int = Field(default=3000, ge=1, le=65535, description="the HTTP port")
+    warroom_delivery_lease: timedelta = Field(
+        default=timedelta(seconds=60), description="how long a worker may hold a message it is delivering"
+    )
 
     @field_validator("port", mode="before")
     @classmethod
@@ -50,6 +54,16 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip().isdigit():
             raise ValueError("expected a port number from 1 to 65535")
         return value
+
+    @field_validator("warroom_delivery_lease", mode="before")
+    @classmethod
+    def _lease(cls, value: object) -> object:
+        from bot.playbook import parse_duration
+
+        lease = parse_duration(value)
+        if lease < timedelta(seconds=1):
+            raise ValueError("expected a duration of at least 1s, like 60s")
+        return lease
 
     @field_validator("slack_bot_token")
     @classmethod

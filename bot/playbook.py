@@ -67,6 +67,73 @@ class Briefing(BaseModel):
     escalate: list[str] = Field(default_factory=lambda: list(DEFAULT_ESCALATE))
 
 
+class Wording(BaseModel):
+    """The wording check's phrases: each is a behaviour that destroys customers' trust."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vague: list[str] = Field(
+        default_factory=lambda: [
+            "technical difficulties",
+            "technical issues",
+            "some issues",
+            "an issue",
+            "an internal issue",
+            "a glitch",
+            "experiencing issues",
+            "unexpected behavior",
+            "unexpected behaviour",
+            "has been addressed",
+        ]
+    )
+    promises: list[str] = Field(
+        default_factory=lambda: [
+            r"\b(resolved|fixed|restored|back( up| online)?|up and running|working again)\b[^.!?]{0,40}"
+            r"\b(in|within)\s+(\d+|a few|an?|one|two|half an)\s*(seconds?|minutes?|mins?|hours?|hrs?|h|m)\b",
+            r"\b(shortly|any minute now|momentarily|very soon)\b",
+            r"\bby \d{1,2}(:\d{2})?\s*(am|pm|utc)?\b[^.!?]{0,30}\b(resolved|fixed|restored)\b",
+        ]
+    )
+    third_parties: list[str] = Field(
+        default_factory=lambda: [
+            "AWS",
+            "Amazon",
+            "Azure",
+            "Microsoft",
+            "Google Cloud",
+            "GCP",
+            "Cloudflare",
+            "Stripe",
+            "Twilio",
+            "Fastly",
+            "Akamai",
+            "GitHub",
+            "Heroku",
+            "DigitalOcean",
+            "our provider",
+            "our vendor",
+            "a third party",
+            "a third-party",
+            "our hosting provider",
+            "our cloud provider",
+        ]
+    )
+    blame: list[str] = Field(
+        default_factory=lambda: ["fault", "blame", "caused by", "due to", "because of", "their outage", "on their end"]
+    )
+    max_sentences: int = Field(default=3, ge=1, le=20)
+
+    @field_validator("promises")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"not a valid regular expression {pattern!r}: {error}") from None
+        return value
+
+
 class Playbook(BaseModel):
     """The team's incident communication rules."""
 
@@ -80,6 +147,7 @@ class Playbook(BaseModel):
     customer_email_min_duration: Duration = timedelta(minutes=30)
     severities: dict[str, Severity]
     briefing: Briefing = Field(default_factory=Briefing)
+    wording: Wording = Field(default_factory=Wording)
 
     @field_validator("timezone")
     @classmethod

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from slack_bolt import App
 from sqlalchemy import Engine
 
-from bot.app import create_app
+from bot.app import build_domain, create_app
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.delivery.worker import DeliveryWorker
+from bot.delivery.worker import DeliveryWorker, Hooks
 from bot.playbook import Playbook, load_playbook
 from bot.slack.client import delivery_client, interactive_client
+from bot.slack.people import SlackDirectory
 from bot.store.db import make_engine
 
 log = logging.getLogger(__name__)
@@ -42,17 +43,23 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
     clock = clock or SystemClock()
     playbook = playbook or load_playbook(settings.warroom_playbook)
     engine = make_engine(settings.database_url)
+    client = interactive_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    workers: list[DeliveryWorker] = []
+    domain = build_domain(
+        settings,
+        engine=engine,
+        clock=clock,
+        playbook=playbook,
+        directory=SlackDirectory(client),
+        on_commit=lambda: workers[0].wake(),
+    )
     delivery = DeliveryWorker(
         engine=engine,
         client=delivery_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
         clock=clock,
+        lease=settings.warroom_delivery_lease,
+        hooks=Hooks(unreachable=domain.feed.mirror_unreachable, reachable=domain.feed.mirror_reachable),
     )
-    app = create_app(
-        settings,
-        engine=engine,
-        clock=clock,
-        slack_client=interactive_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
-        playbook=playbook,
-        on_commit=delivery.wake,
-    )
+    workers.append(delivery)
+    app = create_app(settings, domain=domain, slack_client=client)
     return Warroom(app=app, engine=engine, delivery=delivery)

@@ -11,7 +11,7 @@ from tests.support.harness import LEAD, MIRROR, OTHER_ROOM, WAR_ROOM, Harness
 def test_declare_posts_the_incident_card_in_the_war_room(warroom: Harness) -> None:
     incident = warroom.declare("P1 Checkout API returning 500s")
 
-    [card] = warroom.fake.received("chat.postMessage", channel=WAR_ROOM)
+    [card] = warroom.fake.received("chat.postMessage", channel=WAR_ROOM, where=lambda c: c.text.startswith("INC-"))
     seen = card.everything
     assert incident.ref == "INC-1"
     assert "INC-1" in seen and "P1 · Full outage" in seen
@@ -20,7 +20,7 @@ def test_declare_posts_the_incident_card_in_the_war_room(warroom: Harness) -> No
     assert "Investigating" in seen
     assert "not yet nominated" in seen
     assert "First public update due*\\nby 14:07 UTC" in seen
-    assert incident.card_ts == card.params.get("ts") or incident.card_ts is not None
+    assert warroom.card_ts(incident.id or 0) == card.params.get("ts") or warroom.card_ts(incident.id or 0)
 
 
 def test_references_count_up(warroom: Harness) -> None:

@@ -13,6 +13,10 @@ from tests.support.fake_slack import FakeSlack, Fault
 from tests.support.harness import MIRROR, WAR_ROOM, FakeClock, Harness, running, start_fake_slack
 
 
+def _keys(fake: FakeSlack, channel: str) -> list[str]:
+    return [m["metadata"]["event_payload"]["key"] for m in fake.messages.get(channel, [])]
+
+
 def _mirror_posts(fake: FakeSlack) -> list[str]:
     return [m["text"] for m in fake.messages.get(MIRROR, [])]
 
@@ -22,16 +26,17 @@ def test_activation_survives_two_429s_and_arrives_once(warroom: Harness) -> None
 
     warroom.command("declare P1 Checkout down")  # the card and the activation notice are both throttled
     warroom.wait_until(lambda: [r for r in warroom.outbox() if r.last_error == "ratelimited"][1:])
-    [card_row] = [row for row in warroom.outbox() if row.channel_id == WAR_ROOM and row.purpose == "card"]
+    [card_row] = [row for row in warroom.outbox() if row.message_key == "incident:1:card"]
     assert card_row.state == "pending" and card_row.last_error == "ratelimited"
     assert card_row.next_attempt_at >= warroom.clock.now() + timedelta(seconds=29)
 
     warroom.clock.advance(seconds=31)
     warroom.warroom.delivery.wake()
-    warroom.wait_until(lambda: warroom.incidents()[0].card_ts)
+    warroom.wait_until(lambda: warroom.card_ts(1))
     warroom.fake.wait_for("chat.postMessage", channel=MIRROR, count=2)
+    warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Draft update" in c.text)
     warroom.fake.quiet()
-    assert len(warroom.fake.messages[WAR_ROOM]) == 1
+    assert _keys(warroom.fake, WAR_ROOM) == ["incident:1:card", "entry:1:draft"], "each posted once, in order"
     assert len(_mirror_posts(warroom.fake)) == 1
 
 
@@ -59,13 +64,14 @@ def test_server_errors_are_retried_with_backoff_in_order(warroom: Harness) -> No
         warroom.clock.advance(seconds=5)
         warroom.warroom.delivery.wake()
         public = [row for row in warroom.outbox() if row.user_id is None]
-        return len(public) == 5 and all(row.state == "delivered" for row in public)
+        return len(public) == 7 and all(row.state == "delivered" for row in public)
 
     warroom.wait_until(all_delivered_as_time_passes)
     war_room_posts = [m["text"] for m in warroom.fake.messages[WAR_ROOM]]
-    assert len(war_room_posts) == 2
-    assert war_room_posts[0].startswith("INC-1"), "the card first, then the severity announcement: approval order"
-    assert "changed INC-1" in war_room_posts[1]
+    assert len(war_room_posts) == 3
+    assert war_room_posts[0].startswith("INC-1"), "the card, the first draft, then the announcement: in order"
+    assert "Draft update for INC-1" in war_room_posts[1]
+    assert "changed INC-1" in war_room_posts[2]
     assert len(_mirror_posts(warroom.fake)) == 2
     assert "declared" in _mirror_posts(warroom.fake)[0] and "severity changed" in _mirror_posts(warroom.fake)[1]
 
@@ -79,7 +85,7 @@ def test_a_slow_slack_does_not_slow_the_ack(warroom: Harness) -> None:
 
     assert acked_after < 1.5, "the ack does not wait for Slack's Web API"
     warroom.fake.wait_for("chat.postMessage", 2, timeout=10)
-    warroom.wait_until(lambda: warroom.incidents()[0].card_ts, timeout=10)
+    warroom.wait_until(lambda: warroom.card_ts(1), timeout=10)
 
 
 def test_a_timed_out_post_is_retried(database_url: str) -> None:
@@ -123,10 +129,10 @@ def test_a_restart_delivers_what_was_still_owed(database_url: str) -> None:
         clock = FakeClock()
         clock.advance(minutes=1)
         with running(database_url, fake=fake, clock=clock) as after:
-            after.wait_until(lambda: after.incidents()[0].card_ts)
+            after.wait_until(lambda: after.card_ts(1))
             fake.wait_for("chat.postMessage", channel=MIRROR, where=lambda c: True, count=1)
             after.wait_until(lambda: all(r.state == "delivered" for r in after.outbox() if r.user_id is None))
-        assert len(fake.messages[WAR_ROOM]) == 1 and len(fake.messages[MIRROR]) == 1
+        assert _keys(fake, WAR_ROOM) == ["incident:1:card", "entry:1:draft"] and len(fake.messages[MIRROR]) == 1
     finally:
         fake.stop()
 
@@ -149,10 +155,10 @@ def test_two_replicas_deliver_each_message_exactly_once(database_url: str) -> No
                 thread.start()
             for thread in threads:
                 thread.join()
-            one.wait_until(lambda: len([r for r in one.outbox() if r.state == "delivered"]) == 36, timeout=20)
+            one.wait_until(lambda: len([r for r in one.outbox() if r.state == "delivered"]) == 60, timeout=30)
             fake.quiet(0.5)
-        outbox_ids = [c.params["metadata"]["event_payload"]["outbox_id"] for c in fake.received("chat.postMessage")]
-        assert len(outbox_ids) == 24 and len(set(outbox_ids)) == 24, "each card and activation posted once"
+        keys = [c.params["metadata"]["event_payload"]["key"] for c in fake.received("chat.postMessage")]
+        assert len(keys) == 48 and len(set(keys)) == 48, "each card, activation, draft and DM posted once"
         assert len(fake.received("chat.postEphemeral")) == 12
         assert len(fake.messages[MIRROR]) == 12
     finally:

@@ -80,7 +80,7 @@ def test_command_text_is_unescaped_once_and_escaped_once(warroom: Harness) -> No
     # Slack sends what a person typed as `A &amp; B &lt;!here&gt;`; it must show as typed, not double-escaped.
     warroom.declare("P1 A &amp; B &lt;!here&gt;")
 
-    [card] = warroom.fake.received("chat.postMessage", channel=WAR_ROOM)
+    [card] = warroom.fake.received("chat.postMessage", channel=WAR_ROOM, where=lambda c: c.text.startswith("INC-"))
     assert "A &amp; B &lt;!here&gt;" in card.everything
     assert "&amp;amp;" not in card.everything and "<!here>" not in card.everything
     assert warroom.incidents()[0].title == "A & B <!here>"

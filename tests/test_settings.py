@@ -6,11 +6,13 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
+from bot.playbook import parse_duration
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_EXAMPLE = ROOT / ".env.example"
@@ -104,7 +106,9 @@ def test_env_example_leaves_optional_settings_commented_out_at_their_default() -
             assert value == "", f"{name.upper()} should be left blank for the person to fill in"
         elif field.default is not None:
             assert commented, f"{name.upper()} has a default, so .env.example should comment it out"
-            assert value == str(field.default), f"{name.upper()} should show its default {field.default}"
+            shown = parse_duration(value) if isinstance(field.default, timedelta) else value
+            expected = field.default if isinstance(field.default, timedelta) else str(field.default)
+            assert shown == expected, f"{name.upper()} should show its default {field.default}"
 
 
 def test_a_fresh_copy_of_env_example_names_what_is_left_to_fill_in(tmp_path: Path) -> None:

@@ -9,10 +9,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from bot.render.blocks import Message
-from bot.store.models import DELIVERED, FAILED, PENDING, OutboxMessage
+from bot.store.models import DELIVERED, FAILED, PENDING, OutboxMessage, SlackMessage
 
-CARD = "card"
 POST = "post"
+UPSERT = "upsert"
 EPHEMERAL = "ephemeral"
 
 
@@ -23,15 +23,24 @@ def enqueue(
     incident_id: int,
     channel_id: str,
     at: datetime,
-    purpose: str = POST,
+    key: str | None = None,
     user_id: str | None = None,
+    link_key: str | None = None,
 ) -> OutboxMessage:
-    """Owe Slack a message, in the caller's transaction."""
+    """Owe Slack a message, in the caller's transaction.
+
+    With `key`, the message is one logical message: posted the first time, updated in place afterwards.
+    With `user_id`, it is an ephemeral message for that person. With `link_key`, a link to that keyed
+    message is added when it is delivered (and delivery waits until that message exists).
+    """
+    purpose = EPHEMERAL if user_id is not None else UPSERT if key is not None else POST
     row = OutboxMessage(
         incident_id=incident_id,
         channel_id=channel_id,
         user_id=user_id,
-        purpose=EPHEMERAL if user_id is not None else purpose,
+        message_key=key,
+        link_key=link_key,
+        purpose=purpose,
         text=message.text,
         blocks=message.blocks,
         created_at=at,
@@ -42,7 +51,7 @@ def enqueue(
 
 
 def ready(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
-    """Rows due now whose channel has no older undelivered row, oldest first."""
+    """Rows due now whose channel has no older undelivered row (and whose linked message exists), oldest first."""
     older = aliased(OutboxMessage)
     blocked = exists().where(
         and_(
@@ -51,10 +60,18 @@ def ready(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
             col(older.state) == PENDING,
         )
     )
+    linked = aliased(OutboxMessage)
+    link_pending = exists().where(  # wait for the message this one links to, unless it has failed for good
+        and_(col(linked.message_key) == col(OutboxMessage.link_key), col(linked.state) == PENDING)
+    )
     query = (
         select(col(OutboxMessage.id))
         .where(
-            col(OutboxMessage.state) == PENDING, col(OutboxMessage.next_attempt_at) <= now, _unclaimed(now), ~blocked
+            col(OutboxMessage.state) == PENDING,
+            col(OutboxMessage.next_attempt_at) <= now,
+            _unclaimed(now),
+            ~blocked,
+            ~link_pending,
         )
         .order_by(col(OutboxMessage.id))
         .limit(limit)
@@ -101,3 +118,13 @@ def give_up(session: Session, row: OutboxMessage, *, error: str) -> None:
     row.claimed_until = None
     row.last_error = error[:200]
     session.add(row)
+
+
+def landed(session: Session, key: str) -> SlackMessage | None:
+    """Where the keyed message landed, if it has been posted."""
+    return session.get(SlackMessage, key)
+
+
+def record_landing(session: Session, *, key: str, channel_id: str, ts: str, at: datetime) -> None:
+    """Remember where a keyed message landed."""
+    session.merge(SlackMessage(key=key, channel_id=channel_id, ts=ts, posted_at=at))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -14,29 +17,40 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.delivery import outbox
 from bot.store.db import session_scope
-from bot.store.models import Incident, OutboxMessage
+from bot.store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-METADATA_EVENT = "warroom_outbox"
-# Errors that mean "not now": Slack is busy or the channel is not reachable yet. The row stays queued.
-_TRANSIENT = {
+METADATA_EVENT = "warroom_message"
+# The channel cannot be reached yet: the row stays queued and is retried until it can.
+UNREACHABLE = {"channel_not_found", "not_in_channel", "is_archived"}
+# Slack is busy, or the token is being fixed: try again later.
+_TRANSIENT = UNREACHABLE | {
     "ratelimited",
     "internal_error",
     "fatal_error",
     "service_unavailable",
     "request_timeout",
-    "channel_not_found",
-    "not_in_channel",
-    "is_archived",
     "invalid_auth",
     "not_authed",
     "account_inactive",
     "token_revoked",
 }
 # An ephemeral message for a channel or person that is gone can never be shown: drop it.
-_NO_AUDIENCE = {"channel_not_found", "not_in_channel", "is_archived", "user_not_in_channel"}
-_MAX_BACKOFF = timedelta(minutes=5)
+_NO_AUDIENCE = UNREACHABLE | {"user_not_in_channel"}
+_MAX_BACKOFF = timedelta(seconds=60)
+_HISTORY_DEPTH = 200
+
+Unreachable = Callable[[Session, OutboxMessage, str], None]
+Reachable = Callable[[Session, OutboxMessage], None]
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What the domain wants to hear about delivery: a channel unreachable, or reachable again."""
+
+    unreachable: Unreachable = lambda _session, _row, _error: None
+    reachable: Reachable = lambda _session, _row: None
 
 
 class DeliveryWorker:
@@ -50,12 +64,14 @@ class DeliveryWorker:
         clock: Clock,
         lease: timedelta = timedelta(seconds=60),
         poll_seconds: float = 1.0,
+        hooks: Hooks | None = None,
     ) -> None:
         self._engine = engine
         self._client = client
         self._clock = clock
         self._lease = lease
         self._poll = poll_seconds
+        self._hooks = hooks or Hooks()
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -93,79 +109,110 @@ class DeliveryWorker:
         with session_scope(self._engine) as session:
             if not outbox.claim(session, row_id, now=self._clock.now(), lease=self._lease):
                 return False
-        with session_scope(self._engine) as session:
+        with Session(self._engine) as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
-            card_ts = self._card_ts(session, row)
+            landed = outbox.landed(session, row.message_key) if row.message_key else None
+            link = outbox.landed(session, row.link_key) if row.link_key else None
+            target = (landed.channel_id, landed.ts) if landed else None
+            link_to = (link.channel_id, link.ts) if link else None
         try:
-            ts = self._send(row, card_ts)
+            channel, ts = self._send(row, target=target, link_to=link_to)
         except SlackApiError as error:
-            self._refused(row_id, error)
+            self._refused(row, error)
             return True
-        except Exception as error:  # network trouble: the message is still owed
+        except Exception as error:  # network trouble or a timeout: the message is still owed
             log.warning("outbox %s: %s, will retry", row_id, error)
             self._retry(row_id, self._backoff(row.attempts), type(error).__name__)
             return True
         with session_scope(self._engine) as session:
             fresh = session.get(OutboxMessage, row_id)
             assert fresh is not None
-            outbox.delivered(session, fresh, now=self._clock.now(), ts=ts)
-            if fresh.purpose == outbox.CARD and card_ts is None:
-                incident = session.get(Incident, fresh.incident_id)
-                assert incident is not None
-                incident.card_ts = ts
-                session.add(incident)
+            now = self._clock.now()
+            outbox.delivered(session, fresh, now=now, ts=ts)
+            if fresh.message_key and target is None and ts is not None:
+                outbox.record_landing(session, key=fresh.message_key, channel_id=channel, ts=ts, at=now)
+            self._hooks.reachable(session, fresh)
         return True
 
-    def _card_ts(self, session: Session, row: OutboxMessage) -> str | None:
-        if row.purpose != outbox.CARD:
-            return None
-        incident = session.get(Incident, row.incident_id)
-        return incident.card_ts if incident is not None else None
+    # -- talking to Slack ---------------------------------------------------------------------------------
 
-    def _send(self, row: OutboxMessage, card_ts: str | None) -> str | None:
+    def _send(
+        self, row: OutboxMessage, *, target: tuple[str, str] | None, link_to: tuple[str, str] | None
+    ) -> tuple[str, str | None]:
+        blocks = list(row.blocks)
+        if link_to is not None:
+            blocks.append(self._link_block(*link_to))
         if row.purpose == outbox.EPHEMERAL:
             assert row.user_id is not None
-            self._client.chat_postEphemeral(channel=row.channel_id, user=row.user_id, text=row.text, blocks=row.blocks)
-            return None
-        if row.purpose == outbox.CARD and card_ts is not None:
-            self._client.chat_update(channel=row.channel_id, ts=card_ts, text=row.text, blocks=row.blocks)
-            return card_ts
+            self._client.chat_postEphemeral(channel=row.channel_id, user=row.user_id, text=row.text, blocks=blocks)
+            return row.channel_id, None
+        if target is not None:
+            channel, ts = target
+            self._client.chat_update(channel=channel, ts=ts, text=row.text, blocks=blocks)
+            return channel, ts
+        if row.message_key and row.attempts > 1:
+            found = self._already_posted(row.channel_id, row.message_key)
+            if found is not None:
+                log.info("outbox %s: %s was already posted (ts %s); not posting again", row.id, row.message_key, found)
+                return row.channel_id, found
         response = self._client.chat_postMessage(
             channel=row.channel_id,
             text=row.text,
-            blocks=row.blocks or None,
+            blocks=blocks or None,
             unfurl_links=False,
             unfurl_media=False,
-            metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}},
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": row.message_key or f"outbox:{row.id}"}},
         )
-        return str(response["ts"])
+        return str(response.get("channel") or row.channel_id), str(response["ts"])
 
-    def _refused(self, row_id: int, error: SlackApiError) -> None:
+    def _already_posted(self, channel: str, key: str) -> str | None:
+        """After a crash between posting and recording: find the message by its metadata instead of reposting."""
+        if not channel.startswith(("C", "G")):
+            return None  # a DM addressed by user ID: history needs the D… ID, and DMs carry no entries
+        response = self._client.conversations_history(channel=channel, limit=_HISTORY_DEPTH, include_all_metadata=True)
+        for message in response.get("messages") or []:
+            metadata: dict[str, Any] = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == METADATA_EVENT and payload.get("key") == key:
+                return str(message["ts"])
+        return None
+
+    def _link_block(self, channel: str, ts: str) -> dict[str, Any]:
+        permalink = self._client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+        return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{permalink}|Open it in the channel>"}]}
+
+    # -- settling -------------------------------------------------------------------------------------------
+
+    def _refused(self, row: OutboxMessage, error: SlackApiError) -> None:
+        assert row.id is not None
         response = error.response
         code = str(response.get("error", "")) if response is not None else ""
         status = response.status_code if response is not None else 0
-        with Session(self._engine) as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
-            attempts, purpose = row.attempts, row.purpose
         if status == 429:
-            self._retry(row_id, timedelta(seconds=_retry_after(error)), "ratelimited")
-        elif status >= 500 or (code in _TRANSIENT and not (purpose == outbox.EPHEMERAL and code in _NO_AUDIENCE)):
-            log.warning("outbox %s: Slack said %s (%s), will retry", row_id, code or status, purpose)
-            self._retry(row_id, self._backoff(attempts), code or f"http_{status}")
+            self._retry(row.id, timedelta(seconds=_retry_after(error)), "ratelimited")
+        elif row.purpose == outbox.EPHEMERAL and code in _NO_AUDIENCE:
+            self._give_up(row.id, code)
+        elif status >= 500 or code in _TRANSIENT:
+            log.warning("outbox %s: Slack said %s (%s), will retry", row.id, code or status, row.channel_id)
+            self._retry(row.id, self._backoff(row.attempts), code or f"http_{status}", unreachable=code in UNREACHABLE)
         else:
-            log.error("outbox %s: Slack refused it for good: %s", row_id, code or status)
-            with session_scope(self._engine) as session:
-                row = session.get(OutboxMessage, row_id)
-                assert row is not None
-                outbox.give_up(session, row, error=code or f"http_{status}")
+            log.error("outbox %s: Slack refused it for good: %s", row.id, code or status)
+            self._give_up(row.id, code or f"http_{status}")
 
-    def _retry(self, row_id: int, delay: timedelta, error: str) -> None:
+    def _retry(self, row_id: int, delay: timedelta, error: str, *, unreachable: bool = False) -> None:
         with session_scope(self._engine) as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
             outbox.retry_later(session, row, at=self._clock.now() + delay, error=error)
+            if unreachable:
+                self._hooks.unreachable(session, row, error)
+
+    def _give_up(self, row_id: int, error: str) -> None:
+        with session_scope(self._engine) as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            outbox.give_up(session, row, error=error)
 
     @staticmethod
     def _backoff(attempts: int) -> timedelta:

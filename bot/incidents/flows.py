@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.clock import Clock
-from bot.delivery import outbox
-from bot.incidents import timeline
+from bot.incidents import keys, timeline
+from bot.incidents.base import Flows
 from bot.incidents.errors import UserError
-from bot.incidents.notices import Notices
 from bot.incidents.people import Directory, Person
-from bot.playbook import Playbook
-from bot.render.blocks import Message
-from bot.render.text import channel_link, escape, is_user_id, mention
+from bot.render.text import escape, is_user_id, mention
 from bot.store.db import session_scope
-from bot.store.models import Incident
+from bot.store.models import DRAFT, Entry, Incident
 
 TITLE_LIMIT = 150
 INVESTIGATING = "investigating"
@@ -42,27 +37,12 @@ class Nomination:
     self_nominated: bool
 
 
-class Incidents:
+class Incidents(Flows):
     """The incident flows. Each change commits its timeline event and owed messages in one transaction."""
 
-    def __init__(
-        self,
-        *,
-        engine: Engine,
-        clock: Clock,
-        playbook: Playbook,
-        notices: Notices,
-        directory: Directory,
-        mirror_channel: str,
-        on_commit: Callable[[], None] = lambda: None,
-    ) -> None:
-        self._engine = engine
-        self._clock = clock
-        self._playbook = playbook
-        self._notices = notices
+    def __init__(self, *, directory: Directory, **shared: Any) -> None:
+        super().__init__(**shared)
         self._directory = directory
-        self._mirror = mirror_channel
-        self._on_commit = on_commit
 
     # -- checks -------------------------------------------------------------------------------------------
 
@@ -127,11 +107,11 @@ class Incidents:
     def declare(
         self, *, channel_id: str, lead_id: str, severity: str, title: str, communicator_id: str | None = None
     ) -> Incident:
-        """Declare an incident in `channel_id`: card, activation notice, and a communicator or a prompt for one."""
+        """Declare an incident: card, activation notice, the first draft, and a communicator or a prompt for one."""
         declaration = self.check_declaration(channel_id=channel_id, severity=severity, title=title)
         nominee = self.check_person(communicator_id, field="communicator") if communicator_id else None
         now = self._clock.now()
-        playbook_severity = self._playbook.severities[declaration.severity]
+        label = self._playbook.severities[declaration.severity].label
         try:
             with session_scope(self._engine) as session:
                 incident = Incident(
@@ -146,22 +126,18 @@ class Incidents:
                 )
                 session.add(incident)
                 session.flush()
+                assert incident.id is not None
                 timeline.record(
-                    session,
-                    incident,
-                    timeline.DECLARED,
-                    by=lead_id,
-                    at=now,
-                    severity=declaration.severity,
-                    label=playbook_severity.label,
-                    title=declaration.title,
-                )
-                self._owe(session, incident, self._notices.card(incident), purpose=outbox.CARD)
+                    session, incident, timeline.DECLARED, by=lead_id, at=now,
+                    severity=declaration.severity, label=label, title=declaration.title,
+                )  # fmt: skip
+                self._owe(session, incident, self._notices.card(incident), key=keys.card(incident.id))
                 self._owe(session, incident, self._notices.activation(incident), channel_id=self._mirror)
                 if nominee is not None:
                     self._announce_communicator(session, incident, by=lead_id)
                 else:
                     self._owe(session, incident, self._notices.nomination_prompt(incident), user_id=lead_id)
+                self._draft(session, incident, text=self._notices.first_draft(incident), phase=None, by=None)
         except IntegrityError:
             with Session(self._engine) as session:
                 self._refuse_if_open(session, channel_id)
@@ -183,18 +159,15 @@ class Incidents:
         with session_scope(self._engine) as session:
             incident = self._find(session, channel_id=channel_id, incident_id=incident_id, lock=True)
             self._check_may_nominate(incident, by)
+            if incident.communicator_id == person.id:
+                raise UserError(f"{escape(person.name)} is already the communicator for {incident.ref}.")
             previous = incident.communicator_id
             incident.communicator_id = person.id
             session.add(incident)
             timeline.record(
-                session,
-                incident,
-                timeline.COMMUNICATOR_NOMINATED,
-                by=by,
-                at=now,
-                communicator=person.id,
-                previous=previous,
-            )
+                session, incident, timeline.COMMUNICATOR_NOMINATED, by=by, at=now,
+                communicator=person.id, previous=previous,
+            )  # fmt: skip
             self._announce_communicator(session, incident, by=by)
         self._on_commit()
         return Nomination(incident=incident, communicator=person, self_nominated=person.id == incident.lead_id)
@@ -213,7 +186,7 @@ class Incidents:
             timeline.record(session, incident, timeline.SEVERITY_CHANGED, by=by, at=now, old=old, new=name)
             war_room, mirror = self._notices.severity_changed(incident, old=old, by=by, at=now)
             self._owe(session, incident, war_room)
-            self._owe(session, incident, self._notices.card(incident), purpose=outbox.CARD)
+            self._refresh_card(session, incident)
             self._owe(session, incident, mirror, channel_id=self._mirror)
         self._on_commit()
         return incident
@@ -233,32 +206,14 @@ class Incidents:
 
     def _announce_communicator(self, session: Session, incident: Incident, *, by: str) -> None:
         now = self._clock.now()
-        assert incident.communicator_id is not None
-        self._owe(session, incident, self._notices.card(incident), purpose=outbox.CARD)
+        assert incident.communicator_id is not None and incident.id is not None
+        self._refresh_card(session, incident)
         self._owe(session, incident, self._notices.communicator_named(incident, by=by))
         briefing = self._notices.communicator_briefing(incident, by=by, now=now)
         self._owe(session, incident, briefing, channel_id=incident.communicator_id)
-
-    def _owe(
-        self,
-        session: Session,
-        incident: Incident,
-        message: Message,
-        *,
-        channel_id: str | None = None,
-        purpose: str = outbox.POST,
-        user_id: str | None = None,
-    ) -> None:
-        assert incident.id is not None
-        outbox.enqueue(
-            session,
-            message,
-            incident_id=incident.id,
-            channel_id=channel_id or incident.channel_id,
-            at=self._clock.now(),
-            purpose=purpose,
-            user_id=user_id,
-        )
+        pending = select(Entry).where(Entry.incident_id == incident.id, Entry.state == DRAFT).order_by(col(Entry.id))
+        for entry in session.exec(pending):
+            self._ask_approval(session, incident, entry)
 
     def _check_may_nominate(self, incident: Incident, by: str) -> None:
         if by not in (incident.lead_id, incident.communicator_id):
@@ -266,24 +221,3 @@ class Incidents:
                 f"Only the incident lead ({mention(incident.lead_id)}) or the current communicator can name the "
                 f"communicator for {incident.ref}. Ask them in this channel."
             )
-
-    def _open_in(self, session: Session, channel_id: str) -> Incident | None:
-        query = select(Incident).where(Incident.channel_id == channel_id, col(Incident.resolved_at).is_(None))
-        return session.exec(query).first()
-
-    def _find(
-        self, session: Session, *, channel_id: str | None = None, incident_id: int | None = None, lock: bool = False
-    ) -> Incident:
-        if incident_id is not None:
-            query = select(Incident).where(Incident.id == incident_id)
-        else:
-            assert channel_id is not None
-            query = select(Incident).where(Incident.channel_id == channel_id, col(Incident.resolved_at).is_(None))
-        incident = session.exec(query.with_for_update() if lock else query).first()
-        if incident is None or incident.resolved_at is not None:
-            where = channel_link(channel_id) if channel_id and channel_id[0] in "CG" else "this channel"
-            raise UserError(
-                f"There is no open incident in {where}. Run the command in the incident's war-room channel, "
-                "or declare one with `/incident declare P1 <title>`. `/incident list` shows the open ones."
-            )
-        return incident

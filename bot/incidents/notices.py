@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.incidents.wording import check
 from bot.playbook import Playbook, Severity
+from bot.render import entries
 from bot.render.blocks import Message, incident_card, nomination_prompt, text_message
 from bot.render.templates import Templates
-from bot.render.text import clock_time, day_and_time, span
-from bot.store.models import Incident
+from bot.render.text import clock_time, day_and_time, escape, mention, span
+from bot.store.models import APPROVED, REJECTED, RESOLUTION, Entry, Incident
 
 
 class Notices:
@@ -95,6 +97,111 @@ class Notices:
         )
         mirror = self._text("severity_changed_mirror.md.j2", at=clock_time(at, self.playbook.zone), **context)
         return war_room, mirror
+
+    # -- the update feed ----------------------------------------------------------------------------------
+
+    def draft_text(self, incident: Incident, phase: str) -> str:
+        """A draft in the severity's tone for `phase` (investigating, identified, monitoring, resolved, …)."""
+        return self.templates.render(
+            f"drafts/{phase}.md.j2",
+            ref=incident.ref,
+            severity=incident.severity,
+            label=self._severity(incident.severity).label,
+            tone=self._severity(incident.severity).tone,
+            affected=incident.title,
+        )
+
+    def first_draft(self, incident: Incident) -> str:
+        """The "Investigating" entry that writes itself on declaration."""
+        return self.draft_text(incident, "investigating")
+
+    def draft_card(self, incident: Incident, entry: Entry) -> Message:
+        """The draft card in the war room."""
+        zone = self.playbook.zone
+        what = "Resolution" if entry.kind == RESOLUTION else "Draft update"
+        phase = (entry.phase or incident.status).capitalize()
+        by = (
+            f"by {mention(entry.drafted_by)}"
+            if entry.drafted_by
+            else f"by Warroom from the {incident.severity} template"
+        )
+        drafted = f"drafted {by} at {clock_time(entry.drafted_at, zone)}"
+        headline = f"*{what} for {incident.ref}* · {incident.severity} · {phase} · {drafted}"
+        if entry.edited_at and entry.edited_by:
+            headline += f" · edited by {mention(entry.edited_by)} at {clock_time(entry.edited_at, zone)}"
+        text = escape(entry.text)
+        if entry.cause is not None:
+            text += f"\n*Cause:* {escape(entry.cause)}"
+        cadence = span(self._severity(incident.severity).cadence)
+        footer = (
+            f"Only {mention(incident.communicator_id)} (the communicator) can approve, edit or reject."
+            if incident.communicator_id
+            else f"Until a communicator is named, the incident lead {mention(incident.lead_id)} can approve."
+        )
+        if entry.kind != RESOLUTION:
+            footer += (
+                f" Approving posts it here and to the support team's mirror; the next update is due {cadence} later."
+            )
+        else:
+            footer += " Approving posts it here and to the mirror, and closes the incident."
+        decided = None
+        if entry.state in (APPROVED, REJECTED) and entry.decided_by and entry.decided_at:
+            mark = ":white_check_mark: Approved" if entry.state == APPROVED else ":x: Rejected"
+            decided = f"{mark} by {mention(entry.decided_by)} at {clock_time(entry.decided_at, zone)}"
+        assert entry.id is not None
+        warnings = [escape(w) for w in check(entry.text, self.playbook.wording)]
+        return entries.draft_card(
+            headline=headline, text=text, warnings=warnings, footer=footer, entry_id=entry.id, decided=decided
+        )
+
+    def draft_dm(self, incident: Incident, entry: Entry) -> Message:
+        """The approver's copy of the draft card, with the same buttons."""
+        intro = self.templates.render(
+            "draft_dm.md.j2", ref=incident.ref, channel=incident.channel_id, resolution=entry.kind == RESOLUTION
+        )
+        card = self.draft_card(incident, entry)
+        return Message(text=f"{intro}\n{card.text}"[:3000], blocks=[*text_message(intro).blocks, *card.blocks])
+
+    def entry_post(self, incident: Incident, entry: Entry, *, war_room: bool) -> Message:
+        """An approved entry, exactly as posted to the war room and to the mirror."""
+        zone = self.playbook.zone
+        severity = self._severity(incident.severity)
+        assert entry.decided_at is not None and entry.id is not None
+        context: dict[str, object] = {
+            "at": clock_time(entry.decided_at, zone),
+            "severity": incident.severity,
+            "label": severity.label,
+            "text": entry.text,
+            "corrected": clock_time(entry.corrected_at, zone) if entry.corrected_at else None,
+        }
+        if entry.kind == RESOLUTION:
+            assert incident.resolved_at is not None
+            rendered = self.templates.render(
+                "resolved_entry.md.j2",
+                started=day_and_time(incident.declared_at, zone),
+                ended=day_and_time(incident.resolved_at, zone),
+                duration=span(incident.resolved_at - incident.declared_at),
+                cause=entry.cause or "",
+                postmortem=severity.postmortem,
+                **context,
+            )
+        else:
+            assert entry.next_update_due_at is not None
+            rendered = self.templates.render(
+                "entry.md.j2",
+                phase=(entry.phase or incident.status).capitalize(),
+                next_update=clock_time(entry.next_update_due_at, zone),
+                **context,
+            )
+        return entries.entry_post(rendered, entry_id=entry.id, correctable=war_room)
+
+    def mirror_unreachable(self, incident: Incident, *, error: str, mirror: str) -> Message:
+        """Told once in the war room when the mirror channel can't be reached."""
+        return self._text("mirror_unreachable.md.j2", ref=incident.ref, error=error, mirror=mirror)
+
+    def mirror_reachable(self, incident: Incident) -> Message:
+        """Told in the war room when the mirror channel works again."""
+        return self._text("mirror_reachable.md.j2", ref=incident.ref)
 
     def help(self) -> str:
         """The usage message."""

@@ -12,6 +12,13 @@ from bot.store.models import Incident, TimelineEvent
 DECLARED = "declared"
 COMMUNICATOR_NOMINATED = "communicator_nominated"
 SEVERITY_CHANGED = "severity_changed"
+DRAFTED = "drafted"
+EDITED = "edited"
+APPROVED = "approved"
+REJECTED = "rejected"
+CORRECTED = "corrected"
+RESOLVED = "resolved"
+MIRROR_UNREACHABLE = "mirror_unreachable"
 
 
 def record(session: Session, incident: Incident, kind: str, *, by: str | None, at: datetime, **data: Any) -> None:

@@ -8,26 +8,73 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.incidents.flows import Incidents
+from bot.app_types import Domain
 from bot.listeners.errors import answering
-from bot.render.text import mention
+from bot.render.entries import edit_modal
+from bot.render.text import clock_time, mention
 
 
-def register(app: App, *, incidents: Incidents) -> None:
+def register(app: App, *, domain: Domain) -> None:
     """Attach the interactive components."""
+    feed, zone = domain.feed, domain.playbook.zone
 
     @app.action(ids.NOMINATE_ACTION)
     def nominate_picked(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         with answering(body, respond=respond, client=client):
-            _nominate(body, respond=respond, incidents=incidents)
+            action = body["actions"][0]
+            incident_id = int(action["block_id"].removeprefix(ids.NOMINATE_BLOCK_PREFIX))
+            result = domain.incidents.nominate(
+                by=_user(body), nominee_id=action["selected_user"], incident_id=incident_id
+            )
+            text = f"You named {mention(result.communicator.id)} as the communicator for {result.incident.ref}."
+            if result.self_nominated:
+                text += " You named yourself: that works, but it is not advised. Hand over when someone is free."
+            respond(text=text, response_type="ephemeral", replace_original=True)
+
+    @app.action(ids.APPROVE_ACTION)
+    def approve_clicked(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        with answering(body, respond=respond, client=client):
+            entry = feed.approve(entry_id=_entry_id(body), by=_user(body))
+            due = (
+                f" Next update due by {clock_time(entry.next_update_due_at, zone)}." if entry.next_update_due_at else ""
+            )
+            respond(
+                text=f"Approved: posted to the war room and the support team's mirror.{due}",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+
+    @app.action(ids.REJECT_ACTION)
+    def reject_clicked(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        with answering(body, respond=respond, client=client):
+            feed.reject(entry_id=_entry_id(body), by=_user(body))
+            respond(text="Rejected. Nothing was posted.", response_type="ephemeral", replace_original=False)
+
+    @app.action(ids.EDIT_ACTION)
+    def edit_clicked(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        with answering(body, respond=respond, client=client):
+            entry = feed.editable(entry_id=_entry_id(body), by=_user(body))
+            assert entry.id is not None
+            view = edit_modal(entry_id=entry.id, text=entry.text, cause=entry.cause, correcting=False)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(ids.CORRECT_ACTION)
+    def correct_clicked(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        with answering(body, respond=respond, client=client):
+            entry = feed.correctable(entry_id=_entry_id(body), by=_user(body))
+            assert entry.id is not None
+            view = edit_modal(entry_id=entry.id, text=entry.text, cause=entry.cause, correcting=True)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def _nominate(body: dict[str, Any], *, respond: Respond, incidents: Incidents) -> None:
-    action = body["actions"][0]
-    incident_id = int(action["block_id"].removeprefix(ids.NOMINATE_BLOCK_PREFIX))
-    result = incidents.nominate(by=body["user"]["id"], nominee_id=action["selected_user"], incident_id=incident_id)
-    text = f"You named {mention(result.communicator.id)} as the communicator for {result.incident.ref}."
-    if result.self_nominated:
-        text += " You named yourself: that works, but it is not advised. Hand over when someone is free."
-    respond(text=text, response_type="ephemeral", replace_original=True)
+def _user(body: dict[str, Any]) -> str:
+    return str(body["user"]["id"])
+
+
+def _entry_id(body: dict[str, Any]) -> int:
+    return int(body["actions"][0]["value"])

@@ -9,11 +9,9 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
+from bot.app_types import Domain
 from bot.incidents.errors import UserError
-from bot.incidents.flows import Incidents
-from bot.incidents.notices import Notices
 from bot.listeners.errors import answering
-from bot.playbook import Playbook
 from bot.render.blocks import declare_modal, severity_label
 from bot.render.text import channel_link, clock_time, escape, mention, unescape
 
@@ -21,34 +19,26 @@ _USER_TOKEN = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
-def register(app: App, *, incidents: Incidents, notices: Notices, playbook: Playbook) -> None:
+def register(app: App, *, domain: Domain) -> None:
     """Attach the /incident command."""
 
     @app.command(ids.COMMAND)
     def incident_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         with answering(command, respond=respond, client=client):
-            _run(command, respond=respond, client=client, incidents=incidents, notices=notices, playbook=playbook)
+            _run(command, respond=respond, client=client, domain=domain)
 
 
-def _run(
-    command: dict[str, Any],
-    *,
-    respond: Respond,
-    client: WebClient,
-    incidents: Incidents,
-    notices: Notices,
-    playbook: Playbook,
-) -> None:
+def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain: Domain) -> None:
     subcommand, _, rest = unescape(command.get("text", "")).strip().partition(" ")
     subcommand, rest = subcommand.lower(), rest.strip()
     channel_id, user_id = command["channel_id"], command["user_id"]
+    incidents, feed = domain.incidents, domain.feed
     if subcommand in ("", "help"):
-        respond(text=notices.help(), response_type="ephemeral")
+        respond(text=domain.notices.help(), response_type="ephemeral")
     elif subcommand == "declare" and not rest:
-        client.views_open(
-            trigger_id=command["trigger_id"], view=declare_modal(channel_id=channel_id, playbook=playbook)
-        )
+        view = declare_modal(channel_id=channel_id, playbook=domain.playbook)
+        client.views_open(trigger_id=command["trigger_id"], view=view)
     elif subcommand == "declare":
         severity, _, title = rest.partition(" ")
         incidents.declare(channel_id=channel_id, lead_id=user_id, severity=severity, title=title)
@@ -58,10 +48,18 @@ def _run(
         if not rest:
             raise UserError("Say which severity, e.g. `/incident severity P2`.")
         incidents.change_severity(channel_id=channel_id, by=user_id, severity=rest)
+    elif subcommand == "update" and not rest:
+        client.views_open(trigger_id=command["trigger_id"], view=feed.update_modal(channel_id=channel_id))
+    elif subcommand == "update":
+        feed.draft(channel_id=channel_id, by=user_id, text=rest)
+        respond(text="Drafted. The communicator has been asked to approve it.", response_type="ephemeral")
+    elif subcommand == "resolve":
+        feed.draft_resolution(channel_id=channel_id, by=user_id, cause=rest)
+        respond(text="Resolution drafted. Approving it posts it and closes the incident.", response_type="ephemeral")
     elif subcommand == "list":
-        respond(text=_list(incidents, playbook), response_type="ephemeral")
+        respond(text=_list(domain), response_type="ephemeral")
     else:
-        respond(text=f"I don't know `{escape(subcommand)}`.\n\n{notices.help()}", response_type="ephemeral")
+        respond(text=f"I don't know `{escape(subcommand)}`.\n\n{domain.notices.help()}", response_type="ephemeral")
 
 
 def _user_id(text: str) -> str:
@@ -74,10 +72,11 @@ def _user_id(text: str) -> str:
     raise UserError("Mention the person to nominate, e.g. `/incident communicator @dana`.")
 
 
-def _list(incidents: Incidents, playbook: Playbook) -> str:
-    open_ones = incidents.open_incidents()
+def _list(domain: Domain) -> str:
+    open_ones = domain.incidents.open_incidents()
     if not open_ones:
         return "No incidents are open. Declare one with `/incident declare P1 <title>`."
+    playbook = domain.playbook
     lines = [f"*Open incidents ({len(open_ones)})*"]
     for incident in open_ones:
         communicator = mention(incident.communicator_id) if incident.communicator_id else "no communicator yet"

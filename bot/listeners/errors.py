@@ -8,6 +8,7 @@ answers Slack 404. `register` still installs it for errors raised before a liste
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from bot.incidents.errors import UserError
 
 log = logging.getLogger(__name__)
+_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
 @contextmanager
@@ -58,7 +60,8 @@ def tell(message: str, *, body: dict[str, Any], respond: Respond | None, client:
         respond(text=message, response_type="ephemeral", replace_original=False)
         return
     user = str(body.get("user_id") or (body.get("user") or {}).get("id") or "")
-    channel = str(body.get("channel_id") or (body.get("view") or {}).get("private_metadata") or "")
+    metadata = str((body.get("view") or {}).get("private_metadata") or "")
+    channel = str(body.get("channel_id") or (metadata if _CHANNEL.match(metadata) else ""))
     try:
         if channel:
             client.chat_postEphemeral(channel=channel, user=user, text=message)

@@ -56,7 +56,8 @@ class Incident(SQLModel, table=True):
     declared_at: datetime = _when()
     next_update_due_at: datetime = _when()
     resolved_at: datetime | None = _when(nullable=True)
-    card_ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    last_update_at: datetime | None = _when(nullable=True)
+    mirror_alerted: bool = Field(default=False)
 
     @property
     def ref(self) -> str:
@@ -85,7 +86,9 @@ FAILED = "failed"
 class OutboxMessage(SQLModel, table=True):
     """A message owed to Slack, written in the same transaction as the change that owes it.
 
-    `channel_id` orders delivery; `user_id` makes it an ephemeral message for that user.
+    `channel_id` orders delivery; `user_id` makes it an ephemeral message for that user; `message_key` makes it
+    an upsert of one logical message (posted the first time, updated after); `link_key` asks for a permalink to
+    another keyed message to be added when it is delivered.
     """
 
     __tablename__ = "outbox_message"
@@ -96,6 +99,8 @@ class OutboxMessage(SQLModel, table=True):
     channel_id: str = Field(sa_column=Column(String(32), nullable=False))
     user_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     purpose: str = Field(sa_column=Column(String(40), nullable=False))
+    message_key: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
+    link_key: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
     text: str = Field(sa_column=Column(Text, nullable=False))
     blocks: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _when()
@@ -106,3 +111,47 @@ class OutboxMessage(SQLModel, table=True):
     delivered_at: datetime | None = _when(nullable=True)
     ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     last_error: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+
+
+DRAFT = "draft"
+APPROVED = "approved"
+REJECTED = "rejected"
+UPDATE = "update"
+RESOLUTION = "resolution"
+
+
+class Entry(SQLModel, table=True):
+    """An update-feed entry: drafted by anyone, approved (or rejected) by the communicator.
+
+    `phase` moves the incident's status when the entry is approved; None keeps the status it has then.
+    """
+
+    __tablename__ = "entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: str = Field(default=UPDATE, sa_column=Column(String(12), nullable=False))
+    phase: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    cause: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    state: str = Field(default=DRAFT, sa_column=Column(String(12), nullable=False))
+    drafted_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    drafted_at: datetime = _when()
+    edited_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    edited_at: datetime | None = _when(nullable=True)
+    decided_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    decided_at: datetime | None = _when(nullable=True)
+    next_update_due_at: datetime | None = _when(nullable=True)
+    corrected_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    corrected_at: datetime | None = _when(nullable=True)
+
+
+class SlackMessage(SQLModel, table=True):
+    """Where a keyed message landed in Slack, so that it is updated in place and never posted twice."""
+
+    __tablename__ = "slack_message"
+
+    key: str = Field(sa_column=Column(String(80), primary_key=True))
+    channel_id: str = Field(sa_column=Column(String(32), nullable=False))
+    ts: str = Field(sa_column=Column(String(32), nullable=False))
+    posted_at: datetime = _when()

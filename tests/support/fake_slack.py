@@ -127,9 +127,13 @@ class FakeSlack:
 
     # -- reading ------------------------------------------------------------------------------------------
 
-    def received(self, method: str, **where: Any) -> list[Call]:
+    def received(self, method: str, where: Callable[[Call], bool] = lambda _c: True, **params: Any) -> list[Call]:
         with self._lock:
-            return [c for c in self.calls if c.method == method and all(c.params.get(k) == v for k, v in where.items())]
+            return [
+                c
+                for c in self.calls
+                if c.method == method and where(c) and all(c.params.get(k) == v for k, v in params.items())
+            ]
 
     def wait_for(
         self,

@@ -18,10 +18,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
+from bot.incidents import keys
 from bot.playbook import Playbook, load_playbook
 from bot.runtime import Warroom, build
 from bot.server import EVENTS_PATH, wsgi_app
-from bot.store.models import Incident, OutboxMessage, TimelineEvent
+from bot.store.models import Entry, Incident, OutboxMessage, SlackMessage, TimelineEvent
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import Slack
 
@@ -105,7 +106,20 @@ class Harness:
         self.fake.wait_for(
             "chat.postMessage", channel=kwargs.get("channel", WAR_ROOM), where=lambda c: bool(c.text.startswith("INC-"))
         )
-        return self.wait_until(lambda: next((i for i in self.incidents()[before:] if i.card_ts), None))
+        incident = self.wait_until(lambda: next(iter(self.incidents()[before:]), None))
+        assert incident.id is not None
+        self.wait_until(lambda: self.card_ts(incident.id or 0))
+        return incident
+
+    def card_ts(self, incident_id: int) -> str | None:
+        """Where the incident card landed, once it has."""
+        with Session(self.engine) as session:
+            landed = session.get(SlackMessage, keys.card(incident_id))
+            return landed.ts if landed else None
+
+    def entries(self) -> list[Entry]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(Entry).order_by(col(Entry.id))))
 
     def wait_until(self, probe: Callable[[], T | None], timeout: float = 5.0) -> T:
         """Poll `probe` until it returns something truthy (state that a background worker writes)."""

@@ -1,0 +1,159 @@
+"""What every flow shares: the database, the clock, the playbook, what to say, and who may approve."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.clock import Clock
+from bot.delivery import outbox
+from bot.incidents import keys, timeline
+from bot.incidents.errors import UserError
+from bot.incidents.notices import Notices
+from bot.playbook import Playbook
+from bot.render.blocks import Message
+from bot.render.text import channel_link
+from bot.store.models import UPDATE, Entry, Incident, OutboxMessage
+
+
+class Flows:
+    """Shared plumbing of the incident and update-feed flows."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        clock: Clock,
+        playbook: Playbook,
+        notices: Notices,
+        mirror_channel: str,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._playbook = playbook
+        self._notices = notices
+        self._mirror = mirror_channel
+        self._on_commit = on_commit
+
+    def _owe(
+        self,
+        session: Session,
+        incident: Incident,
+        message: Message,
+        *,
+        channel_id: str | None = None,
+        key: str | None = None,
+        user_id: str | None = None,
+        link_key: str | None = None,
+    ) -> None:
+        assert incident.id is not None
+        outbox.enqueue(
+            session,
+            message,
+            incident_id=incident.id,
+            channel_id=channel_id or incident.channel_id,
+            at=self._clock.now(),
+            key=key,
+            user_id=user_id,
+            link_key=link_key,
+        )
+
+    def _open_in(self, session: Session, channel_id: str) -> Incident | None:
+        query = select(Incident).where(Incident.channel_id == channel_id, col(Incident.resolved_at).is_(None))
+        return session.exec(query).first()
+
+    def _find(
+        self, session: Session, *, channel_id: str | None = None, incident_id: int | None = None, lock: bool = False
+    ) -> Incident:
+        if incident_id is not None:
+            query = select(Incident).where(Incident.id == incident_id)
+        else:
+            assert channel_id is not None
+            query = select(Incident).where(Incident.channel_id == channel_id, col(Incident.resolved_at).is_(None))
+        incident = session.exec(query.with_for_update() if lock else query).first()
+        if incident is None or incident.resolved_at is not None:
+            where = channel_link(channel_id) if channel_id and channel_id[0] in "CG" else "this channel"
+            if incident is not None:
+                raise UserError(f"{incident.ref} is resolved; there is nothing more to change on it.")
+            raise UserError(
+                f"There is no open incident in {where}. Run the command in the incident's war-room channel, "
+                "or declare one with `/incident declare P1 <title>`. `/incident list` shows the open ones."
+            )
+        return incident
+
+    def _entry(self, session: Session, entry_id: int, *, lock: bool = False) -> tuple[Entry, Incident]:
+        query = select(Entry).where(Entry.id == entry_id)
+        entry = session.exec(query.with_for_update() if lock else query).first()
+        if entry is None:
+            raise UserError("That update no longer exists. `/incident update <text>` drafts a new one.")
+        incident = session.get(Incident, entry.incident_id)
+        assert incident is not None
+        return entry, incident
+
+    # -- drafts and cards shared by the incident and feed flows ---------------------------------------------
+
+    def _draft(
+        self,
+        session: Session,
+        incident: Incident,
+        *,
+        text: str,
+        phase: str | None,
+        by: str | None,
+        kind: str = UPDATE,
+        cause: str | None = None,
+        at: datetime | None = None,
+    ) -> Entry:
+        """Add a draft entry: its card in the war room, and the approver asked by DM."""
+        now = at or self._clock.now()
+        assert incident.id is not None
+        entry = Entry(
+            incident_id=incident.id, kind=kind, phase=phase, text=text, cause=cause, drafted_by=by, drafted_at=now
+        )
+        session.add(entry)
+        session.flush()
+        assert entry.id is not None
+        timeline.record(
+            session, incident, timeline.DRAFTED, by=by, at=now, entry=entry.id, entry_kind=kind, phase=phase, text=text
+        )
+        self._owe(session, incident, self._notices.draft_card(incident, entry), key=keys.draft(entry.id))
+        self._ask_approval(session, incident, entry)
+        return entry
+
+    def _ask_approval(self, session: Session, incident: Incident, entry: Entry) -> None:
+        assert entry.id is not None
+        who = approver(incident)
+        self._owe(
+            session,
+            incident,
+            self._notices.draft_dm(incident, entry),
+            channel_id=who,
+            key=keys.draft_dm(entry.id, who),
+            link_key=keys.draft(entry.id),
+        )
+
+    def _refresh_draft(self, session: Session, incident: Incident, entry: Entry) -> None:
+        """Update the draft card, and every copy sent by DM, to the entry's current state."""
+        assert entry.id is not None
+        self._owe(session, incident, self._notices.draft_card(incident, entry), key=keys.draft(entry.id))
+        prefix = keys.draft_dm(entry.id, "")
+        dm_keys = session.exec(
+            select(OutboxMessage.message_key, OutboxMessage.channel_id)
+            .where(col(OutboxMessage.message_key).startswith(prefix))
+            .distinct()
+        )
+        for key, channel in dm_keys:
+            self._owe(session, incident, self._notices.draft_dm(incident, entry), channel_id=channel, key=key)
+
+    def _refresh_card(self, session: Session, incident: Incident) -> None:
+        assert incident.id is not None
+        self._owe(session, incident, self._notices.card(incident), key=keys.card(incident.id))
+
+
+def approver(incident: Incident) -> str:
+    """Who may approve, edit or reject entries: the communicator, or the lead until one is named."""
+    return incident.communicator_id or incident.lead_id

@@ -1,0 +1,237 @@
+"""The update feed: draft, edit, reject, approve and correct entries; resolve; mirror what was approved."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.incidents import keys, timeline
+from bot.incidents.base import Flows, approver
+from bot.incidents.errors import UserError
+from bot.render.entries import ENTRY_TEXT_LIMIT, PHASES, update_modal
+from bot.render.text import clock_time, mention
+from bot.store.db import session_scope
+from bot.store.models import APPROVED, DRAFT, REJECTED, RESOLUTION, Entry, Incident, OutboxMessage
+
+CAUSE_LIMIT = 300
+RESOLVED = "resolved"
+_PHASE_PREFIX = re.compile(r"^\s*(investigating|identified|monitoring|resolved)\s*:\s*", re.IGNORECASE)
+
+
+class Feed(Flows):
+    """The update-feed flows. Only approved entries ever reach the mirror channel."""
+
+    # -- drafting -----------------------------------------------------------------------------------------
+
+    def draft(self, *, channel_id: str, by: str, text: str, phase: str | None = None) -> Entry:
+        """Draft an entry; `identified: …` or `monitoring: …` also moves the status when it is approved."""
+        match = _PHASE_PREFIX.match(text)
+        if match:
+            phase, text = match.group(1).lower(), text[match.end() :]
+        if phase == RESOLVED:
+            raise UserError("To resolve, use `/incident resolve <one sentence on the cause>`.")
+        if phase is not None and phase not in PHASES:
+            raise UserError(f"Unknown status “{phase}”. Use one of {', '.join(PHASES)}.")
+        clean = self._check_text(text)
+        with session_scope(self._engine) as session:
+            incident = self._find(session, channel_id=channel_id, lock=True)
+            entry = self._draft(session, incident, text=clean, phase=phase, by=by)
+        self._on_commit()
+        return entry
+
+    def draft_resolution(self, *, channel_id: str, by: str, cause: str) -> Entry:
+        """Draft the resolved entry, with its cause; approving it closes the incident."""
+        clean_cause = " ".join(cause.split())
+        if not clean_cause:
+            raise UserError(
+                "Say what caused it, in one honest sentence: `/incident resolve A configuration change at 14:30 "
+                "exhausted the database connection pool`."
+            )
+        if len(clean_cause) > CAUSE_LIMIT:
+            raise UserError(f"The cause is {len(clean_cause)} characters; keep it to one sentence ({CAUSE_LIMIT}).")
+        with session_scope(self._engine) as session:
+            incident = self._find(session, channel_id=channel_id, lock=True)
+            text = self._notices.draft_text(incident, RESOLVED)
+            entry = self._draft(session, incident, text=text, phase=RESOLVED, by=by, kind=RESOLUTION, cause=clean_cause)
+        self._on_commit()
+        return entry
+
+    def update_modal(self, *, channel_id: str) -> dict[str, Any]:
+        """The `/incident update` modal, prefilled from the templates for the incident's severity."""
+        with Session(self._engine) as session:
+            incident = self._find(session, channel_id=channel_id)
+        drafts = {phase: self._notices.draft_text(incident, phase) for phase in PHASES}
+        current = incident.status if incident.status in PHASES else PHASES[0]
+        return update_modal(channel_id=channel_id, phase=current, templates=drafts)
+
+    # -- deciding -----------------------------------------------------------------------------------------
+
+    def approve(self, *, entry_id: int, by: str) -> Entry:
+        """Approve a draft: post it to the war room and the mirror, committing the next update time."""
+        now = self._clock.now()
+        with session_scope(self._engine) as session:
+            entry, incident = self._entry(session, entry_id, lock=True)
+            self._check_decidable(entry, incident, by=by)
+            if incident.resolved_at is not None:
+                raise UserError(f"{incident.ref} is already resolved; this draft can't be approved any more.")
+            entry.state, entry.decided_by, entry.decided_at = APPROVED, by, now
+            incident.last_update_at = now
+            if entry.kind == RESOLUTION:
+                incident.status, incident.resolved_at = RESOLVED, now
+            else:
+                entry.next_update_due_at = now + self._playbook.severities[incident.severity].cadence
+                incident.next_update_due_at = entry.next_update_due_at
+                incident.status = entry.phase or incident.status
+            session.add_all([entry, incident])
+            timeline.record(
+                session, incident, timeline.APPROVED, by=by, at=now, entry=entry_id, text=entry.text,
+                phase=incident.status, next_update_due_at=_iso(entry.next_update_due_at),
+            )  # fmt: skip
+            if entry.kind == RESOLUTION:
+                timeline.record(session, incident, timeline.RESOLVED, by=by, at=now, entry=entry_id, cause=entry.cause)
+            self._publish(session, incident, entry)
+            self._refresh_draft(session, incident, entry)
+            self._refresh_card(session, incident)
+        self._on_commit()
+        return entry
+
+    def reject(self, *, entry_id: int, by: str) -> Entry:
+        """Reject a draft; it can never be approved after this."""
+        now = self._clock.now()
+        with session_scope(self._engine) as session:
+            entry, incident = self._entry(session, entry_id, lock=True)
+            self._check_decidable(entry, incident, by=by)
+            entry.state, entry.decided_by, entry.decided_at = REJECTED, by, now
+            session.add(entry)
+            timeline.record(session, incident, timeline.REJECTED, by=by, at=now, entry=entry_id)
+            self._refresh_draft(session, incident, entry)
+        self._on_commit()
+        return entry
+
+    def editable(self, *, entry_id: int, by: str) -> Entry:
+        """The draft to open in the Edit modal, if `by` may edit it."""
+        with Session(self._engine) as session:
+            entry, incident = self._entry(session, entry_id)
+            self._check_decidable(entry, incident, by=by)
+        return entry
+
+    def edit(self, *, entry_id: int, by: str, text: str, cause: str | None = None) -> Entry:
+        """Replace a draft's text (and a resolution's cause)."""
+        clean = self._check_text(text)
+        now = self._clock.now()
+        with session_scope(self._engine) as session:
+            entry, incident = self._entry(session, entry_id, lock=True)
+            self._check_decidable(entry, incident, by=by)
+            old = entry.text
+            entry.text, entry.edited_by, entry.edited_at = clean, by, now
+            if cause is not None and entry.kind == RESOLUTION:
+                entry.cause = " ".join(cause.split()) or entry.cause
+            session.add(entry)
+            timeline.record(session, incident, timeline.EDITED, by=by, at=now, entry=entry_id, old=old, new=clean)
+            self._refresh_draft(session, incident, entry)
+        self._on_commit()
+        return entry
+
+    def correctable(self, *, entry_id: int, by: str) -> Entry:
+        """The approved entry to open in the Correct modal, if `by` may correct it."""
+        with Session(self._engine) as session:
+            entry, incident = self._entry(session, entry_id)
+            self._check_correctable(entry, incident, by=by)
+        return entry
+
+    def correct(self, *, entry_id: int, by: str, text: str, cause: str | None = None) -> Entry:
+        """Correct an approved entry in place, in the war room and in the mirror, marked as edited."""
+        clean = self._check_text(text)
+        now = self._clock.now()
+        with session_scope(self._engine) as session:
+            entry, incident = self._entry(session, entry_id, lock=True)
+            self._check_correctable(entry, incident, by=by)
+            old = entry.text
+            entry.text, entry.corrected_by, entry.corrected_at = clean, by, now
+            if cause is not None and entry.kind == RESOLUTION:
+                entry.cause = " ".join(cause.split()) or entry.cause
+            session.add(entry)
+            timeline.record(session, incident, timeline.CORRECTED, by=by, at=now, entry=entry_id, old=old, new=clean)
+            self._publish(session, incident, entry)
+        self._on_commit()
+        return entry
+
+    # -- delivery hooks -------------------------------------------------------------------------------------
+
+    def mirror_unreachable(self, session: Session, row: OutboxMessage, error: str) -> None:
+        """Tell the war room once that the mirror can't be reached; the entries stay queued."""
+        incident = session.get(Incident, row.incident_id)
+        if row.channel_id != self._mirror or incident is None or incident.mirror_alerted:
+            return
+        incident.mirror_alerted = True
+        session.add(incident)
+        timeline.record(session, incident, timeline.MIRROR_UNREACHABLE, by=None, at=self._clock.now(), error=error)
+        self._owe(session, incident, self._notices.mirror_unreachable(incident, error=error, mirror=self._mirror))
+
+    def mirror_reachable(self, session: Session, row: OutboxMessage) -> None:
+        """After a mirror problem: say so once the queued entries are through."""
+        incident = session.get(Incident, row.incident_id)
+        if row.channel_id != self._mirror or incident is None or not incident.mirror_alerted:
+            return
+        incident.mirror_alerted = False
+        session.add(incident)
+        self._owe(session, incident, self._notices.mirror_reachable(incident))
+
+    # -- helpers ------------------------------------------------------------------------------------------
+
+    def _publish(self, session: Session, incident: Incident, entry: Entry) -> None:
+        """Post (or, after a correction, update) the entry in the war room and in the mirror."""
+        assert entry.id is not None
+        war_room = self._notices.entry_post(incident, entry, war_room=True)
+        mirror = self._notices.entry_post(incident, entry, war_room=False)
+        self._owe(session, incident, war_room, key=keys.war_room_post(entry.id))
+        self._owe(session, incident, mirror, channel_id=self._mirror, key=keys.mirror_post(entry.id))
+
+    def _check_text(self, text: str) -> str:
+        clean = text.strip()
+        if not clean:
+            raise UserError(
+                "An update needs text: `/incident update Checkout is failing for all card payments; we are "
+                "investigating.` (or `/incident update` alone for a form).",
+                field="text",
+            )
+        if len(clean) > ENTRY_TEXT_LIMIT:
+            raise UserError(
+                f"The update is {len(clean)} characters; keep it to 2–3 sentences ({ENTRY_TEXT_LIMIT} at most).",
+                field="text",
+            )
+        return clean
+
+    def _check_decidable(self, entry: Entry, incident: Incident, *, by: str) -> None:
+        self._check_approver(incident, by)
+        zone = self._playbook.zone
+        when = clock_time(entry.decided_at, zone) if entry.decided_at else ""
+        who = mention(entry.decided_by) if entry.decided_by else "someone"
+        if entry.state == APPROVED:
+            raise UserError(f"This update was already approved by {who} at {when}; it has been posted once.")
+        if entry.state == REJECTED:
+            raise UserError(
+                f"This draft was rejected by {who} at {when} and can't be approved or edited. "
+                "Draft a new one with `/incident update <text>`."
+            )
+        assert entry.state == DRAFT
+
+    def _check_correctable(self, entry: Entry, incident: Incident, *, by: str) -> None:
+        self._check_approver(incident, by)
+        if entry.state != APPROVED:
+            raise UserError("Only approved entries can be corrected; edit a draft with its Edit button.")
+
+    def _check_approver(self, incident: Incident, by: str) -> None:
+        allowed = approver(incident)
+        if by != allowed:
+            role = "the communicator" if incident.communicator_id else "the incident lead (no communicator yet)"
+            raise UserError(
+                f"Only {mention(allowed)}, {role}, can approve, edit, reject or correct {incident.ref}'s updates. "
+                "Send them your suggestion in the war room."
+            )
+
+
+def _iso(moment: object) -> str | None:
+    return moment.isoformat() if hasattr(moment, "isoformat") else None

@@ -1,0 +1,28 @@
+"""Keys of the logical Slack messages Warroom keeps up to date: one message each, posted once, updated after."""
+
+from __future__ import annotations
+
+
+def card(incident_id: int) -> str:
+    """The incident card in the war room."""
+    return f"incident:{incident_id}:card"
+
+
+def draft(entry_id: int) -> str:
+    """The draft card of an entry in the war room."""
+    return f"entry:{entry_id}:draft"
+
+
+def draft_dm(entry_id: int, user_id: str) -> str:
+    """The copy of a draft card sent to the person who may approve it."""
+    return f"entry:{entry_id}:dm:{user_id}"
+
+
+def war_room_post(entry_id: int) -> str:
+    """An approved entry as posted in the war room."""
+    return f"entry:{entry_id}:war_room"
+
+
+def mirror_post(entry_id: int) -> str:
+    """An approved entry as posted in the support team's mirror channel."""
+    return f"entry:{entry_id}:mirror"
