@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -12,6 +13,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 BOT_USER = "UWARROOMBOT"
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # Slack does not reset connections under a burst; the default backlog of 5 would
 
 
 @dataclass
@@ -82,7 +87,7 @@ class FakeSlack:
                     params = {k: v[0] for k, v in parse_qs(raw).items()}
                 fake._handle(self, params)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -193,13 +198,16 @@ class FakeSlack:
                 fault.times -= 1
                 if fault.times <= 0:
                     faults.pop(0)
-        if fault is not None and fault.delay:
-            time.sleep(fault.delay)
         if fault is not None and (fault.status != 200 or fault.error):
+            time.sleep(fault.delay)
             body = {"ok": False, "error": fault.error or "internal_error"}
             self._send(request, fault.status, body, fault.headers)
             return
-        self._send(request, 200, self._answer(method, params), {})
+        answer = self._answer(method, params)  # Slack acts first; a slow answer may never reach a dying app
+        if fault is not None:
+            time.sleep(fault.delay)
+        with contextlib.suppress(OSError):  # the app hung up (killed, or timed out) after Slack had acted
+            self._send(request, 200, answer, {})
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method.startswith("response:"):
@@ -216,9 +224,26 @@ class FakeSlack:
                 message = {"ts": ts, "text": params.get("text"), "metadata": params.get("metadata")}
                 self.messages.setdefault(str(params.get("channel")), []).append(message)
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method == "chat.getPermalink":
+            ts = str(params.get("message_ts", "")).replace(".", "")
+            return {
+                "ok": True,
+                "channel": params.get("channel"),
+                "permalink": f"https://acme.slack.com/archives/{params.get('channel')}/p{ts}",
+            }
+        if method == "conversations.history":
+            with self._lock:
+                history = list(reversed(self.messages.get(str(params.get("channel")), [])))
+            limit = int(params.get("limit") or 100)
+            return {"ok": True, "messages": history[:limit], "has_more": len(history) > limit}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": "1790000000.999999"}
         if method == "chat.update":
+            with self._lock:
+                for message in self.messages.get(str(params.get("channel")), []):
+                    if message["ts"] == params.get("ts"):
+                        message["text"] = params.get("text")
+                        message["edits"] = message.get("edits", 0) + 1
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method == "views.open":
             return {"ok": True, "view": {"id": "VFAKE"}}

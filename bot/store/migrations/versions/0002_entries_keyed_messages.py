@@ -64,7 +64,8 @@ def upgrade() -> None:
     # Incident cards become keyed messages: their ts moves to slack_message, their outbox rows become upserts.
     op.execute(
         "INSERT INTO slack_message (key, channel_id, ts, posted_at) "
-        "SELECT 'incident:' || id || '\\:card', channel_id, card_ts, declared_at FROM incident WHERE card_ts IS NOT NULL"
+        "SELECT 'incident:' || id || '\\:card', channel_id, card_ts, declared_at "
+        "FROM incident WHERE card_ts IS NOT NULL"
     )
     with op.batch_alter_table("incident", schema=None) as batch_op:
         batch_op.drop_column("card_ts")
