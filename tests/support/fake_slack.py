@@ -55,6 +55,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     times: int = 1
+    channel: str | None = None  # only calls to this channel
 
 
 class FakeSlack:
@@ -130,6 +131,11 @@ class FakeSlack:
         with self._lock:
             self._faults.setdefault(method, []).append(fault)
 
+    def heal(self) -> None:
+        """Stop every scripted fault."""
+        with self._lock:
+            self._faults.clear()
+
     # -- reading ------------------------------------------------------------------------------------------
 
     def received(self, method: str, where: Callable[[Call], bool] = lambda _c: True, **params: Any) -> list[Call]:
@@ -192,12 +198,12 @@ class FakeSlack:
         with self._lock:
             self.calls.append(Call(method=method, params=params))
             self._lock.notify_all()
-            faults = self._faults.get(method)
-            fault = faults[0] if faults else None
+            faults = self._faults.get(method) or []
+            fault = next((f for f in faults if f.channel in (None, params.get("channel"))), None)
             if fault is not None:
                 fault.times -= 1
                 if fault.times <= 0:
-                    faults.pop(0)
+                    faults.remove(fault)
         if fault is not None and (fault.status != 200 or fault.error):
             time.sleep(fault.delay)
             body = {"ok": False, "error": fault.error or "internal_error"}

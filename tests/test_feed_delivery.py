@@ -1,0 +1,158 @@
+"""Approved entries reach the mirror exactly once: through 429s, a missing mirror, and a crash mid-post."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from bot.store.db import make_engine
+from bot.store.models import Entry, OutboxMessage
+from tests.support.fake_slack import FakeSlack, Fault
+from tests.support.feed import approve, mirror_texts, wait_posted
+from tests.support.harness import DANA, LEAD, MIRROR, SECRET, WAR_ROOM, Harness, start_fake_slack
+from tests.support.slack_requests import Slack
+from tests.test_cli import _environment, _free_port, _wait_healthy
+
+
+def test_an_approved_entry_survives_two_429s_and_arrives_once(warroom: Harness) -> None:
+    warroom.declare()
+    entry_id = warroom.entries()[0].id or 0
+    warroom.fake.wait_for("chat.postMessage", channel=MIRROR)
+    warroom.fake.fail("chat.postMessage", Fault(status=429, headers={"Retry-After": "7"}, times=2, channel=MIRROR))
+
+    approve(warroom, entry_id, by=LEAD)
+    for attempt in range(2):
+        warroom.wait_until(
+            lambda: any(
+                r.last_error == "ratelimited" and r.claimed_until is None
+                for r in warroom.outbox()
+                if r.channel_id == MIRROR and r.state == "pending"
+            )
+        )
+        row = next(r for r in warroom.outbox() if r.channel_id == MIRROR and r.state == "pending")
+        assert (row.next_attempt_at - warroom.clock.now()).total_seconds() >= 7, "Retry-After is honoured"
+        warroom.clock.advance(seconds=7)
+        warroom.warroom.delivery.wake()
+        tried = 3 + attempt
+        warroom.wait_until(lambda n=tried: len(warroom.fake.received("chat.postMessage", channel=MIRROR)) >= n)
+
+    wait_posted(warroom, entry_id)
+    warroom.fake.quiet()
+    assert len([t for t in mirror_texts(warroom) if "Investigating" in t]) == 1
+
+
+def test_a_missing_mirror_is_reported_once_and_entries_wait_in_order(warroom: Harness) -> None:
+    warroom.fake.fail("chat.postMessage", Fault(error="not_in_channel", times=10_000, channel=MIRROR))
+    warroom.declare()
+    warroom.command(f"communicator <@{DANA}|dana>")
+    first = warroom.entries()[0].id or 0
+    approve(warroom, first, by=DANA)
+    warroom.command("update identified: A bad deploy broke card payments; we are rolling it back.")
+    second = warroom.wait_until(lambda: warroom.entries()[1:])[0].id or 0
+    approve(warroom, second, by=DANA, response="second")
+
+    notice = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "can't be reached" in c.text)
+    assert "(`not_in_channel`)" in notice[0].text and "/invite @Warroom" in notice[0].text
+    for _ in range(3):  # Slack keeps refusing; Warroom keeps the entries and does not nag
+        warroom.clock.advance(seconds=61)
+        warroom.warroom.delivery.wake()
+        time.sleep(0.2)
+    assert (
+        len(warroom.fake.received("chat.postMessage", channel=WAR_ROOM, where=lambda c: "can't be reached" in c.text))
+        == 1
+    )
+    assert warroom.fake.messages.get(MIRROR) is None
+    assert len([r for r in warroom.outbox() if r.channel_id == MIRROR and r.state == "pending"]) == 3
+
+    warroom.fake.heal()  # someone invites the bot
+    warroom.clock.advance(seconds=61)
+    warroom.warroom.delivery.wake()
+
+    warroom.wait_until(lambda: len(warroom.fake.messages.get(MIRROR, [])) == 3)
+    texts = mirror_texts(warroom)
+    assert "declared" in texts[0] and "Investigating" in texts[1] and "Identified" in texts[2], "in approval order"
+    warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "reachable again" in c.text)
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def _start(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        env=env,
+        cwd=cwd,
+        text=True,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _mirror_keys(fake: FakeSlack) -> list[str]:
+    return [m["metadata"]["event_payload"]["key"] for m in fake.messages.get(MIRROR, [])]
+
+
+def test_a_crash_between_posting_and_recording_never_posts_twice(tmp_path: Path) -> None:
+    fake = start_fake_slack()
+    port = _free_port()
+    env = _environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port), WARROOM_DELIVERY_LEASE="2s")
+    engine = make_engine(env["DATABASE_URL"])
+    slack = Slack(app_url=f"http://127.0.0.1:{port}/slack/events", fake_url=fake.url, secret=SECRET)
+    process = _start(env, tmp_path)
+    try:
+        _wait_healthy(port, process)
+        slack.command("declare P1 Checkout down", user=LEAD, channel=WAR_ROOM)
+        fake.wait_for("chat.postMessage", channel=MIRROR, timeout=10)
+        fake.wait_for("chat.postMessage", channel=LEAD, timeout=10)  # the approval DM: all queued work is done
+        with Session(engine) as session:
+            entry_id = session.exec(select(Entry.id)).one()
+        fake.fail("chat.postMessage", Fault(delay=60, channel=MIRROR))  # Slack posts it, the answer never comes
+
+        slack.block_action(
+            user=LEAD,
+            channel=WAR_ROOM,
+            response="approve",
+            action={"type": "button", "action_id": "entry_approve", "value": str(entry_id)},
+        )
+        fake.wait_for("chat.postMessage", 2, channel=MIRROR, timeout=10)
+        assert _mirror_keys(fake)[-1] == f"entry:{entry_id}:mirror"
+        _kill_group(process)  # dies before it could record the ts
+        fake.heal()
+        with Session(engine) as session:
+            row = session.exec(select(OutboxMessage).where(OutboxMessage.message_key == f"entry:{entry_id}:mirror"))
+            assert row.one().state == "pending"
+
+        process = _start(env, tmp_path)
+        _wait_healthy(port, process)
+
+        def settled() -> bool:
+            with Session(engine) as session:
+                rows = session.exec(select(OutboxMessage).where(OutboxMessage.channel_id == MIRROR)).all()
+                return all(r.state == "delivered" for r in rows)
+
+        deadline = time.monotonic() + 20
+        while not settled():
+            assert time.monotonic() < deadline, "the entry was never settled after the restart"
+            time.sleep(0.1)
+        assert _mirror_keys(fake).count(f"entry:{entry_id}:mirror") == 1, "found by its metadata, not reposted"
+        assert fake.received("conversations.history", channel=MIRROR)
+        fake.wait_for(
+            "chat.postMessage",
+            channel=WAR_ROOM,
+            timeout=10,
+            where=lambda c: c.params["metadata"]["event_payload"]["key"] == f"entry:{entry_id}:war_room",
+        )
+    finally:
+        if process.poll() is None:
+            _kill_group(process)
+        engine.dispose()
+        fake.stop()
