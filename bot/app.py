@@ -55,15 +55,15 @@ LISTENER_THREADS = 32
 def create_app(settings: Settings, *, domain: Domain, slack_client: WebClient) -> App:
     """Build the Bolt app around the flows.
 
-    Bolt runs each listener (ack included) on its executor; its default of 5 threads queued acks behind
-    slower listeners under a burst (p99 ~250 ms for 50 concurrent requests, ~85 ms with 32; bench/ack_burst.py).
+    Every listener acks on the request's own thread and does its work lazily on Bolt's executor, so an ack
+    never waits for a free worker thread (bench/ack_burst.py). Bolt's default of 5 threads is raised to 32.
     """
     app = App(
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="warroom-listener"),
         client=slack_client,
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
-        process_before_response=False,
+        process_before_response=True,  # acks run on the request thread; the work runs in lazy listeners
         logger=logging.getLogger("warroom.bolt"),
     )
     commands.register(app, domain=domain)

@@ -41,7 +41,7 @@ def test_activation_survives_two_429s_and_arrives_once(warroom: Harness) -> None
 
 
 def test_a_429_is_honoured_before_trying_again(warroom: Harness) -> None:
-    warroom.fake.fail("chat.postMessage", Fault(status=429, headers={"Retry-After": "20"}, times=1))
+    warroom.fake.fail("chat.postMessage", Fault(status=429, headers={"Retry-After": "20"}, times=1, channel=WAR_ROOM))
     warroom.command("declare P1 Checkout down")
     warroom.wait_until(lambda: [r for r in warroom.outbox() if r.last_error == "ratelimited"])
 
@@ -90,7 +90,7 @@ def test_a_slow_slack_does_not_slow_the_ack(warroom: Harness) -> None:
 
 def test_a_timed_out_post_is_retried(database_url: str) -> None:
     fake = start_fake_slack()
-    fake.fail("chat.postMessage", Fault(delay=1.5, times=1))
+    fake.fail("chat.postMessage", Fault(delay=1.5, times=1, channel=WAR_ROOM))
     clock = FakeClock()
     try:
         with running(database_url, fake=fake, clock=clock) as warroom:

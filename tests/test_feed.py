@@ -267,11 +267,13 @@ def test_a_p3_resolution_makes_no_postmortem_promise(warroom: Harness) -> None:
 
 def test_feed_mistakes_are_explained(warroom: Harness) -> None:
     _declare_with_communicator(warroom)
-    for text, expected in (
-        ("resolve", "Say what caused it"),
-        ("update resolved: done", "use `/incident resolve"),
-        ("update " + "x" * 1001, "1001 characters"),
+    for n, (text, expected) in enumerate(
+        (
+            ("resolve", "Say what caused it"),
+            ("update resolved: done", "use `/incident resolve"),
+            ("update " + "x" * 1001, "1001 characters"),
+        )
     ):
-        warroom.command(text, response="m")
-        assert expected in warroom.fake.wait_response("m")[-1].text
+        warroom.command(text, response=f"m{n}")
+        assert expected in warroom.fake.wait_response(f"m{n}")[0].text
     assert len(warroom.entries()) == 1

@@ -84,14 +84,17 @@ def _unclaimed(now: datetime) -> ColumnElement[bool]:
     return or_(lease.is_(None), lease < now)
 
 
-def claim(session: Session, row_id: int, *, now: datetime, lease: timedelta) -> bool:
-    """Take a row for delivery, unless another worker holds it; counts the attempt."""
+def claim(session: Session, row_ids: list[int], *, now: datetime, lease: timedelta) -> list[int]:
+    """Take rows for delivery, except those another worker holds; counts the attempt. Returns the rows taken."""
+    if not row_ids:
+        return []
     result = session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.state) == PENDING, _unclaimed(now))
+        .where(col(OutboxMessage.id).in_(row_ids), col(OutboxMessage.state) == PENDING, _unclaimed(now))
         .values(claimed_until=now + lease, attempts=col(OutboxMessage.attempts) + 1)
+        .returning(col(OutboxMessage.id))
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return sorted(row_id for (row_id,) in result)
 
 
 def delivered(session: Session, row: OutboxMessage, *, now: datetime, ts: str | None) -> None:

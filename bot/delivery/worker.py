@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -39,6 +40,7 @@ _TRANSIENT = UNREACHABLE | {
 # An ephemeral message for a channel or person that is gone can never be shown: drop it.
 _NO_AUDIENCE = UNREACHABLE | {"user_not_in_channel"}
 _MAX_BACKOFF = timedelta(seconds=60)
+CHANNELS_AT_ONCE = 4
 _HISTORY_DEPTH = 200
 
 Unreachable = Callable[[Session, OutboxMessage, str], None]
@@ -51,6 +53,15 @@ class Hooks:
 
     unreachable: Unreachable = lambda _session, _row, _error: None
     reachable: Reachable = lambda _session, _row: None
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """A row this worker holds, with where its keyed message (and the message it links to) already is."""
+
+    row: OutboxMessage
+    target: tuple[str, str] | None
+    link_to: tuple[str, str] | None
 
 
 class DeliveryWorker:
@@ -75,6 +86,7 @@ class DeliveryWorker:
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(max_workers=CHANNELS_AT_ONCE, thread_name_prefix="warroom-deliver")
 
     def wake(self) -> None:
         """Deliver now rather than at the next poll."""
@@ -91,49 +103,65 @@ class DeliveryWorker:
         self._wakeup.set()
         if self._thread is not None:
             self._thread.join(timeout=15)
+        self._pool.shutdown(wait=True)
 
     def drain(self) -> int:
-        """Deliver every row that is ready now; returns how many were settled."""
+        """Deliver every row that is ready now; returns how many were settled.
+
+        A batch holds at most one row per channel (the oldest owed). It is claimed in one transaction and its
+        channels are delivered in parallel, so one slow or throttled channel never holds up the mirror.
+        """
         settled = 0
         while not self._stopping.is_set():
-            with Session(self._engine) as session:
-                batch = outbox.ready(session, now=self._clock.now())
-            progressed = sum(1 for row_id in batch if self.deliver(row_id))
-            settled += progressed
-            if not progressed:
+            claimed = self._claim()
+            if not claimed:
                 return settled
+            settled += sum(1 for _ in self._pool.map(self._deliver, claimed))
         return settled
 
-    def deliver(self, row_id: int) -> bool:
-        """Claim one row and try it; True when this worker handled it."""
-        with session_scope(self._engine) as session:
-            if not outbox.claim(session, row_id, now=self._clock.now(), lease=self._lease):
-                return False
+    def _claim(self) -> list[_Claimed]:
+        now = self._clock.now()
         with Session(self._engine) as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
-            landed = outbox.landed(session, row.message_key) if row.message_key else None
-            link = outbox.landed(session, row.link_key) if row.link_key else None
-            target = (landed.channel_id, landed.ts) if landed else None
-            link_to = (link.channel_id, link.ts) if link else None
+            batch = outbox.ready(session, now=now)
+        if not batch:
+            return []
+        with session_scope(self._engine) as session:
+            taken = outbox.claim(session, batch, now=now, lease=self._lease)
+            claimed = []
+            for row_id in taken:
+                row = session.get(OutboxMessage, row_id)
+                assert row is not None
+                landed = outbox.landed(session, row.message_key) if row.message_key else None
+                link = outbox.landed(session, row.link_key) if row.link_key else None
+                claimed.append(
+                    _Claimed(
+                        row=row,
+                        target=(landed.channel_id, landed.ts) if landed else None,
+                        link_to=(link.channel_id, link.ts) if link else None,
+                    )
+                )
+        return claimed
+
+    def _deliver(self, claimed: _Claimed) -> None:
+        row = claimed.row
+        assert row.id is not None
         try:
-            channel, ts = self._send(row, target=target, link_to=link_to)
+            channel, ts = self._send(row, target=claimed.target, link_to=claimed.link_to)
         except SlackApiError as error:
             self._refused(row, error)
-            return True
+            return
         except Exception as error:  # network trouble or a timeout: the message is still owed
-            log.warning("outbox %s: %s, will retry", row_id, error)
-            self._retry(row_id, self._backoff(row.attempts), type(error).__name__)
-            return True
+            log.warning("outbox %s: %s, will retry", row.id, error)
+            self._retry(row.id, self._backoff(row.attempts), type(error).__name__)
+            return
         with session_scope(self._engine) as session:
-            fresh = session.get(OutboxMessage, row_id)
+            fresh = session.get(OutboxMessage, row.id)
             assert fresh is not None
             now = self._clock.now()
             outbox.delivered(session, fresh, now=now, ts=ts)
-            if fresh.message_key and target is None and ts is not None:
+            if fresh.message_key and claimed.target is None and ts is not None:
                 outbox.record_landing(session, key=fresh.message_key, channel_id=channel, ts=ts, at=now)
             self._hooks.reachable(session, fresh)
-        return True
 
     # -- talking to Slack ---------------------------------------------------------------------------------
 

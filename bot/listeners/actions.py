@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
 from bot.app_types import Domain
-from bot.listeners.errors import answering
+from bot.listeners.errors import ack_at_once, answering
 from bot.render.entries import edit_modal
 from bot.render.text import clock_time, mention
 
@@ -18,9 +18,7 @@ def register(app: App, *, domain: Domain) -> None:
     """Attach the interactive components."""
     feed, zone = domain.feed, domain.playbook.zone
 
-    @app.action(ids.NOMINATE_ACTION)
-    def nominate_picked(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+    def nominate_picked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
             action = body["actions"][0]
             incident_id = int(action["block_id"].removeprefix(ids.NOMINATE_BLOCK_PREFIX))
@@ -32,9 +30,7 @@ def register(app: App, *, domain: Domain) -> None:
                 text += " You named yourself: that works, but it is not advised. Hand over when someone is free."
             respond(text=text, response_type="ephemeral", replace_original=True)
 
-    @app.action(ids.APPROVE_ACTION)
-    def approve_clicked(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+    def approve_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
             entry = feed.approve(entry_id=_entry_id(body), by=_user(body))
             due = (
@@ -46,30 +42,30 @@ def register(app: App, *, domain: Domain) -> None:
                 replace_original=False,
             )
 
-    @app.action(ids.REJECT_ACTION)
-    def reject_clicked(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+    def reject_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
             feed.reject(entry_id=_entry_id(body), by=_user(body))
             respond(text="Rejected. Nothing was posted.", response_type="ephemeral", replace_original=False)
 
-    @app.action(ids.EDIT_ACTION)
-    def edit_clicked(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+    def edit_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
             entry = feed.editable(entry_id=_entry_id(body), by=_user(body))
             assert entry.id is not None
             view = edit_modal(entry_id=entry.id, text=entry.text, cause=entry.cause, correcting=False)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.action(ids.CORRECT_ACTION)
-    def correct_clicked(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+    def correct_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
             entry = feed.correctable(entry_id=_entry_id(body), by=_user(body))
             assert entry.id is not None
             view = edit_modal(entry_id=entry.id, text=entry.text, cause=entry.cause, correcting=True)
             client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    app.action(ids.NOMINATE_ACTION)(ack=ack_at_once, lazy=[nominate_picked])
+    app.action(ids.APPROVE_ACTION)(ack=ack_at_once, lazy=[approve_clicked])
+    app.action(ids.REJECT_ACTION)(ack=ack_at_once, lazy=[reject_clicked])
+    app.action(ids.EDIT_ACTION)(ack=ack_at_once, lazy=[edit_clicked])
+    app.action(ids.CORRECT_ACTION)(ack=ack_at_once, lazy=[correct_clicked])
 
 
 def _user(body: dict[str, Any]) -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
 from bot.app_types import Domain
 from bot.incidents.errors import UserError
-from bot.listeners.errors import answering
+from bot.listeners.errors import ack_at_once, answering
 from bot.render.blocks import declare_modal, severity_label
 from bot.render.text import channel_link, clock_time, escape, mention, unescape
 
@@ -22,11 +22,11 @@ _BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 def register(app: App, *, domain: Domain) -> None:
     """Attach the /incident command."""
 
-    @app.command(ids.COMMAND)
-    def incident_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+    def incident_command(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(command, respond=respond, client=client):
             _run(command, respond=respond, client=client, domain=domain)
+
+    app.command(ids.COMMAND)(ack=ack_at_once, lazy=[incident_command])
 
 
 def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain: Domain) -> None:

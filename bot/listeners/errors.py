@@ -1,8 +1,8 @@
 """The one error handler: a person's mistake becomes an ephemeral answer; anything else is logged and admitted.
 
-Listeners run their flow inside `answering(...)` after they ack. Bolt's own error handler is not used for
-that: when a listener raises right after ack(), Bolt (1.2x, ThreadListenerRunner) resets the ack and
-answers Slack 404. `register` still installs it for errors raised before a listener runs.
+Listeners ack on the request thread and do their work in Bolt lazy listeners, inside `answering(...)`: Bolt
+does not pass errors from lazy listeners to its error handler. `register` still installs that handler for
+errors raised while acking.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -23,6 +23,11 @@ from bot.incidents.errors import UserError
 
 log = logging.getLogger(__name__)
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+def ack_at_once(ack: Ack) -> None:
+    """Ack on the request's own thread, so a burst never waits for a free worker; the work runs lazily after."""
+    ack()
 
 
 @contextmanager

@@ -1,8 +1,10 @@
-"""Modal submissions. A mistake in a field is shown beside it, in the open modal."""
+"""Modal submissions. A mistake in a field is shown beside it, in the open modal, by the ack itself."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -14,74 +16,101 @@ from bot.incidents.errors import UserError
 from bot.listeners.errors import answering
 
 
+@dataclass(frozen=True)
+class _Declaration:
+    channel_id: str
+    severity: str
+    title: str
+    communicator: str | None
+
+
 def register(app: App, *, domain: Domain) -> None:
-    """Attach the modal handlers."""
+    """Attach the modal handlers: each acks on the request thread (with field errors) and works lazily."""
     incidents, feed = domain.incidents, domain.feed
 
-    @app.view(ids.DECLARE_VIEW)
-    def declare_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        values = view["state"]["values"]
-        option = values[ids.SEVERITY_BLOCK][ids.SEVERITY_ACTION].get("selected_option") or {}
-        severity = str(option.get("value") or "")
-        title = _text(values, ids.TITLE_BLOCK, ids.TITLE_ACTION)
-        communicator = values.get(ids.COMMUNICATOR_BLOCK, {}).get(ids.COMMUNICATOR_ACTION, {}).get("selected_user")
-        channel_id = view["private_metadata"]
+    def declaration_errors(view: dict[str, Any]) -> dict[str, str]:
+        form = _declaration(view)
         try:
-            incidents.check_declaration(channel_id=channel_id, severity=severity, title=title)
-            if communicator:
-                incidents.check_person(communicator, field=ids.COMMUNICATOR_BLOCK)
+            incidents.check_declaration(channel_id=form.channel_id, severity=form.severity, title=form.title)
+            if form.communicator:
+                incidents.check_person(form.communicator, field=ids.COMMUNICATOR_BLOCK)
         except UserError as error:
-            ack(response_action="errors", errors={error.field or ids.TITLE_BLOCK: error.message})
-            return
-        ack()
+            return {error.field or ids.TITLE_BLOCK: error.message}
+        return {}
+
+    def declare_ack(ack: Ack, view: dict[str, Any]) -> None:
+        _ack(ack, declaration_errors(view))
+
+    def declare_work(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        form = _declaration(view)
+        if not form.title.strip() or not form.severity:
+            return  # the modal showed the mistake and stayed open
         with answering(body, respond=None, client=client):
             incidents.declare(
-                channel_id=channel_id,
+                channel_id=form.channel_id,
                 lead_id=body["user"]["id"],
-                severity=severity,
-                title=title,
-                communicator_id=communicator,
+                severity=form.severity,
+                title=form.title,
+                communicator_id=form.communicator,
             )
 
-    @app.view(ids.UPDATE_VIEW)
-    def update_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def update_ack(ack: Ack, view: dict[str, Any]) -> None:
+        _ack(ack, _text_errors(view, "Write the update: 2–3 factual sentences."))
+
+    def update_work(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         values = view["state"]["values"]
         text = _text(values, ids.TEXT_BLOCK, ids.TEXT_ACTION)
-        phase = (values[ids.PHASE_BLOCK][ids.PHASE_ACTION].get("selected_option") or {}).get("value")
         if not text.strip():
-            ack(response_action="errors", errors={ids.TEXT_BLOCK: "Write the update: 2–3 factual sentences."})
             return
-        ack()
+        phase = (values[ids.PHASE_BLOCK][ids.PHASE_ACTION].get("selected_option") or {}).get("value")
         channel_id = json.loads(view["private_metadata"])["channel"]
-        with answering(_in_channel(body, channel_id), respond=None, client=client):
+        with answering({**body, "channel_id": channel_id}, respond=None, client=client):
             feed.draft(channel_id=channel_id, by=body["user"]["id"], text=text, phase=phase)
 
-    @app.view(ids.EDIT_VIEW)
-    def edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        _revise(ack, body, view, client, revise=feed.edit)
+    def revise_ack(ack: Ack, view: dict[str, Any]) -> None:
+        _ack(ack, _text_errors(view, "The update can't be empty."))
 
-    @app.view(ids.CORRECT_VIEW)
-    def correct_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        _revise(ack, body, view, client, revise=feed.correct)
+    def reviser(revise: Callable[..., Any]) -> Callable[[dict[str, Any], dict[str, Any], WebClient], None]:
+        def work(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+            values = view["state"]["values"]
+            text = _text(values, ids.TEXT_BLOCK, ids.TEXT_ACTION)
+            if not text.strip():
+                return
+            cause = values.get(ids.CAUSE_BLOCK, {}).get(ids.CAUSE_ACTION, {}).get("value")
+            entry_id = int(json.loads(view["private_metadata"])["entry"])
+            with answering(body, respond=None, client=client):
+                revise(entry_id=entry_id, by=body["user"]["id"], text=text, cause=cause)
+
+        return work
+
+    app.view(ids.DECLARE_VIEW)(ack=declare_ack, lazy=[declare_work])
+    app.view(ids.UPDATE_VIEW)(ack=update_ack, lazy=[update_work])
+    app.view(ids.EDIT_VIEW)(ack=revise_ack, lazy=[reviser(feed.edit)])
+    app.view(ids.CORRECT_VIEW)(ack=revise_ack, lazy=[reviser(feed.correct)])
 
 
-def _revise(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, *, revise: Any) -> None:
+def _ack(ack: Ack, errors: dict[str, str]) -> None:
+    if errors:
+        ack(response_action="errors", errors=errors)
+    else:
+        ack()
+
+
+def _declaration(view: dict[str, Any]) -> _Declaration:
     values = view["state"]["values"]
-    text = _text(values, ids.TEXT_BLOCK, ids.TEXT_ACTION)
-    cause = values.get(ids.CAUSE_BLOCK, {}).get(ids.CAUSE_ACTION, {}).get("value")
-    if not text.strip():
-        ack(response_action="errors", errors={ids.TEXT_BLOCK: "The update can't be empty."})
-        return
-    ack()
-    entry_id = int(json.loads(view["private_metadata"])["entry"])
-    with answering(body, respond=None, client=client):
-        revise(entry_id=entry_id, by=body["user"]["id"], text=text, cause=cause)
+    option = values[ids.SEVERITY_BLOCK][ids.SEVERITY_ACTION].get("selected_option") or {}
+    communicator = values.get(ids.COMMUNICATOR_BLOCK, {}).get(ids.COMMUNICATOR_ACTION, {}).get("selected_user")
+    return _Declaration(
+        channel_id=view["private_metadata"],
+        severity=str(option.get("value") or ""),
+        title=_text(values, ids.TITLE_BLOCK, ids.TITLE_ACTION),
+        communicator=communicator,
+    )
+
+
+def _text_errors(view: dict[str, Any], message: str) -> dict[str, str]:
+    return {} if _text(view["state"]["values"], ids.TEXT_BLOCK, ids.TEXT_ACTION).strip() else {ids.TEXT_BLOCK: message}
 
 
 def _text(values: dict[str, Any], block: str, action: str) -> str:
     return str(values.get(block, {}).get(action, {}).get("value") or "")
-
-
-def _in_channel(body: dict[str, Any], channel_id: str) -> dict[str, Any]:
-    """The body, with the channel errors should be answered in."""
-    return {**body, "channel_id": channel_id}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,8 @@ from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _WRITE = "warroom_write"
+_SQLITE_WRITERS: dict[tuple[int, str], _SqliteWriter] = {}
+_LOCKS_GUARD = threading.Lock()
 
 
 def make_engine(url: str) -> Engine:
@@ -30,6 +35,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     connection.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN itself
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives the process dying; fsync at checkpoints
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
@@ -45,13 +51,47 @@ def _sqlite_begin(connection: Any) -> None:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One writing transaction: commit on success, roll back on any error."""
-    with Session(engine.execution_options(**{_WRITE: True}), expire_on_commit=False) as session:
+    with _writer(engine), Session(engine.execution_options(**{_WRITE: True}), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+def _writer(engine: Engine) -> AbstractContextManager[object]:
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    key = (os.getpid(), engine.url.render_as_string())
+    with _LOCKS_GUARD:
+        if key not in _SQLITE_WRITERS:
+            _SQLITE_WRITERS[key] = _SqliteWriter(engine.url.database)
+        return _SQLITE_WRITERS[key]
+
+
+class _SqliteWriter:
+    """SQLite has one writer at a time. Writers queue here: threads on a lock, processes on a file lock beside
+    the database. Left to SQLite's busy handler, they would sleep in steps of up to 100 ms instead."""
+
+    def __init__(self, database: str | None) -> None:
+        self._lock = threading.RLock()
+        self._depth = 0
+        in_memory = not database or database == ":memory:"
+        self._fd = None if in_memory else os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def __enter__(self) -> _SqliteWriter:
+        self._lock.acquire()
+        self._depth += 1
+        if self._depth == 1 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._lock.release()
 
 
 def alembic_config(url: str) -> Config:
