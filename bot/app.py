@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from bot.app_types import Domain
 from bot.clock import Clock
 from bot.config import Settings
+from bot.incidents.cadence import Cadence
 from bot.incidents.feed import Feed
 from bot.incidents.flows import Incidents
 from bot.incidents.notices import Notices
@@ -44,6 +45,7 @@ def build_domain(
     return Domain(
         incidents=Incidents(directory=directory, **shared),
         feed=Feed(**shared),  # type: ignore[arg-type]
+        cadence=Cadence(**shared),  # type: ignore[arg-type]
         notices=notices,
         playbook=playbook,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.incidents.cadence import Cadence
 from bot.incidents.feed import Feed
 from bot.incidents.flows import Incidents
 from bot.incidents.notices import Notices
@@ -16,5 +17,6 @@ class Domain:
 
     incidents: Incidents
     feed: Feed
+    cadence: Cadence
     notices: Notices
     playbook: Playbook

@@ -27,3 +27,6 @@ PHASE_BLOCK = "phase"
 PHASE_ACTION = "phase_select"
 CAUSE_BLOCK = "cause"
 CAUSE_ACTION = "cause_input"
+
+REMINDER_DRAFT_ACTION = "reminder_draft_update"
+NO_NEWS_ACTION = "draft_no_new_information"

@@ -13,6 +13,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery.worker import DeliveryWorker, Hooks
 from bot.playbook import Playbook, load_playbook
+from bot.scheduler.ticking import Ticker
 from bot.slack.client import delivery_client, interactive_client
 from bot.slack.people import SlackDirectory
 from bot.store.db import make_engine
@@ -27,13 +28,16 @@ class Warroom:
     app: App
     engine: Engine
     delivery: DeliveryWorker
+    ticker: Ticker
 
     def start(self) -> None:
         """Start the background workers."""
         self.delivery.start()
+        self.ticker.start()
 
     def stop(self) -> None:
         """Stop the workers and close the database."""
+        self.ticker.stop()
         self.delivery.stop()
         self.engine.dispose()
 
@@ -62,4 +66,4 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
     )
     workers.append(delivery)
     app = create_app(settings, domain=domain, slack_client=client)
-    return Warroom(app=app, engine=engine, delivery=delivery)
+    return Warroom(app=app, engine=engine, delivery=delivery, ticker=Ticker(domain.cadence.tick))

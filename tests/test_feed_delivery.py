@@ -51,6 +51,7 @@ def test_a_missing_mirror_is_reported_once_and_entries_wait_in_order(warroom: Ha
     warroom.fake.fail("chat.postMessage", Fault(error="not_in_channel", times=10_000, channel=MIRROR))
     warroom.declare()
     warroom.command(f"communicator <@{DANA}|dana>")
+    warroom.wait_until(lambda: warroom.incidents()[0].communicator_id)
     first = warroom.entries()[0].id or 0
     approve(warroom, first, by=DANA)
     warroom.command("update identified: A bad deploy broke card payments; we are rolling it back.")

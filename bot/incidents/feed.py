@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.incidents import keys, timeline
 from bot.incidents.base import Flows, approver
@@ -58,13 +58,25 @@ class Feed(Flows):
         self._on_commit()
         return entry
 
-    def update_modal(self, *, channel_id: str) -> dict[str, Any]:
+    def update_modal(self, *, channel_id: str | None = None, incident_id: int | None = None) -> dict[str, Any]:
         """The `/incident update` modal, prefilled from the templates for the incident's severity."""
         with Session(self._engine) as session:
-            incident = self._find(session, channel_id=channel_id)
+            incident = self._find(session, channel_id=channel_id, incident_id=incident_id)
         drafts = {phase: self._notices.draft_text(incident, phase) for phase in PHASES}
         current = incident.status if incident.status in PHASES else PHASES[0]
-        return update_modal(channel_id=channel_id, phase=current, templates=drafts)
+        return update_modal(channel_id=incident.channel_id, phase=current, templates=drafts)
+
+    def draft_no_news(self, *, incident_id: int, by: str) -> Entry:
+        """The one-click "no new information" draft, from the severity's template; it still needs approval."""
+        with session_scope(self._engine) as session:
+            incident = self._find(session, incident_id=incident_id, lock=True)
+            text = self._notices.draft_text(incident, "no_new_information")
+            waiting = select(Entry.id).where(Entry.incident_id == incident_id, Entry.state == DRAFT, Entry.text == text)
+            if session.exec(waiting).first() is not None:
+                raise UserError(f"A “no new information” draft for {incident.ref} is already waiting for approval.")
+            entry = self._draft(session, incident, text=text, phase=None, by=by)
+        self._on_commit()
+        return entry
 
     # -- deciding -----------------------------------------------------------------------------------------
 

@@ -28,6 +28,10 @@ class Notices:
     def _text(self, template: str, **context: object) -> Message:
         return text_message(self.templates.render(template, **context))
 
+    def plain(self, text: str) -> Message:
+        """A message of already-rendered mrkdwn."""
+        return text_message(text)
+
     def card(self, incident: Incident) -> Message:
         """The incident card."""
         return incident_card(incident, self.playbook)

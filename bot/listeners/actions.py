@@ -61,6 +61,22 @@ def register(app: App, *, domain: Domain) -> None:
             view = edit_modal(entry_id=entry.id, text=entry.text, cause=entry.cause, correcting=True)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
+    def draft_from_reminder(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        with answering(body, respond=respond, client=client):
+            view = feed.update_modal(incident_id=int(body["actions"][0]["value"]))
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    def no_news(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        with answering(body, respond=respond, client=client):
+            feed.draft_no_news(incident_id=int(body["actions"][0]["value"]), by=_user(body))
+            respond(
+                text="Drafted “no new information”. It still needs the communicator's approval.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+
+    app.action(ids.REMINDER_DRAFT_ACTION)(ack=ack_at_once, lazy=[draft_from_reminder])
+    app.action(ids.NO_NEWS_ACTION)(ack=ack_at_once, lazy=[no_news])
     app.action(ids.NOMINATE_ACTION)(ack=ack_at_once, lazy=[nominate_picked])
     app.action(ids.APPROVE_ACTION)(ack=ack_at_once, lazy=[approve_clicked])
     app.action(ids.REJECT_ACTION)(ack=ack_at_once, lazy=[reject_clicked])

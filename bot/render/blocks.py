@@ -61,14 +61,16 @@ def incident_card(incident: Incident, playbook: Playbook) -> Message:
     """The incident card in the war room, updated in place as the incident changes."""
     zone = playbook.zone
     communicator = mention(incident.communicator_id) if incident.communicator_id else "_not yet nominated_"
-    due_label = "First public update due" if incident.status == "investigating" else "Next public update due"
+    due_label = "First public update due" if incident.last_update_at is None else "Next public update due"
     fields = [
         f"*Status*\n{incident.status.capitalize()}",
         f"*Severity*\n{escape(severity_label(playbook, incident.severity))}",
         f"*Incident lead*\n{mention(incident.lead_id)}",
         f"*Communicator*\n{communicator}",
         f"*Declared*\n{clock_time(incident.declared_at, zone)} by {mention(incident.lead_id)}",
-        f"*{due_label}*\nby {clock_time(incident.next_update_due_at, zone)}",
+        f"*{due_label}*\nby {clock_time(incident.next_update_due_at, zone)}"
+        if incident.resolved_at is None
+        else f"*Resolved*\n{clock_time(incident.resolved_at, zone)}",
     ]
     header = f"{incident.ref} · {severity_label(playbook, incident.severity)}"
     blocks = [

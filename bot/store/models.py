@@ -44,6 +44,7 @@ class Incident(SQLModel, table=True):
             sqlite_where=text("resolved_at IS NULL"),
             postgresql_where=text("resolved_at IS NULL"),
         ),
+        Index("ix_incident_open_due", "resolved_at", "next_update_due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -58,6 +59,11 @@ class Incident(SQLModel, table=True):
     resolved_at: datetime | None = _when(nullable=True)
     last_update_at: datetime | None = _when(nullable=True)
     mirror_alerted: bool = Field(default=False)
+    # The due time each cadence reminder was last sent for: a reminder is owed while it differs from
+    # next_update_due_at, and claiming it is the UPDATE that sets it (exactly once across replicas).
+    heads_up_sent_for: datetime | None = _when(nullable=True)
+    overdue_sent_for: datetime | None = _when(nullable=True)
+    escalated_for: datetime | None = _when(nullable=True)
 
     @property
     def ref(self) -> str:

@@ -1,0 +1,137 @@
+"""Update on a clock: heads-up, overdue and escalation reminders, derived from the due times in the database.
+
+Each reminder is owed while the incident's `*_sent_for` column differs from its `next_update_due_at`. Sending
+one is an UPDATE that sets the column only if it still differs, in the transaction that writes the messages to
+the outbox: so however many replicas tick, and whatever restarts happen, each reminder goes out exactly once.
+An approved entry moves `next_update_due_at`, which is what "a newer approved entry" means here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from bot import ids
+from bot.incidents import timeline
+from bot.incidents.base import Flows, approver
+from bot.render.reminders import with_button
+from bot.render.text import clock_time, span
+from bot.store.db import session_scope
+from bot.store.models import DRAFT, Entry, Incident
+
+HEADS_UP = "heads_up"
+OVERDUE = "overdue"
+ESCALATION = "escalation"
+REMINDER_SENT = "reminder_sent"
+
+
+class Cadence(Flows):
+    """Holds the communicator to the committed update times."""
+
+    def tick(self) -> int:
+        """Send every reminder that is owed now; returns how many were sent."""
+        now = self._clock.now()
+        playbook = self._playbook
+        sent = 0
+        sent += self._each(OVERDUE, "overdue_sent_for", due_by=now, now=now, send=self._overdue)
+        sent += self._each(
+            ESCALATION, "escalated_for", due_by=now - playbook.escalate_after, now=now,
+            send=self._escalation,
+        )  # fmt: skip
+        sent += self._each(
+            HEADS_UP, "heads_up_sent_for", due_by=now + playbook.remind_before, now=now,
+            send=self._heads_up, not_yet_due=True,
+        )  # fmt: skip
+        if sent:
+            self._on_commit()
+        return sent
+
+    def _each(
+        self,
+        kind: str,
+        marker_name: str,
+        *,
+        due_by: datetime,
+        now: datetime,
+        send: Callable[[Session, Incident, datetime], None],
+        not_yet_due: bool = False,
+    ) -> int:
+        due = col(Incident.next_update_due_at)
+        marker = col(getattr(Incident, marker_name))
+        owed = or_(marker.is_(None), marker != due)
+        query = select(Incident.id, Incident.next_update_due_at).where(
+            col(Incident.resolved_at).is_(None), due <= due_by, owed
+        )
+        if not_yet_due:  # a heads-up for an update that is already overdue would say the wrong thing
+            query = query.where(due > now)
+        with Session(self._engine) as session:
+            candidates = list(session.exec(query))
+        sent = 0
+        for incident_id, due_at in candidates:
+            with session_scope(self._engine) as session:
+                claimed = session.execute(
+                    update(Incident)
+                    .where(col(Incident.id) == incident_id, due == due_at, col(Incident.resolved_at).is_(None), owed)
+                    .values({marker_name: due_at})
+                )
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    continue  # another replica sent it, or the plan changed since we looked
+                incident = session.get(Incident, incident_id)
+                assert incident is not None
+                timeline.record(
+                    session, incident, REMINDER_SENT, by=None, at=now, reminder=kind, due=due_at.isoformat()
+                )
+                send(session, incident, now)
+                sent += 1
+        return sent
+
+    # -- the reminders ------------------------------------------------------------------------------------
+
+    def _heads_up(self, session: Session, incident: Incident, now: datetime) -> None:
+        assert incident.id is not None
+        zone = self._playbook.zone
+        due = clock_time(incident.next_update_due_at, zone)
+        text = self._notices.templates.render(
+            "reminder_heads_up.md.j2",
+            ref=incident.ref,
+            due=due,
+            left=span(incident.next_update_due_at - now),
+            pending=self._pending(session, incident),
+            channel=incident.channel_id,
+            communicator=incident.communicator_id,
+        )
+        message = with_button(text, label="Draft update", action_id=ids.REMINDER_DRAFT_ACTION, incident_id=incident.id)
+        self._owe(session, incident, message, channel_id=approver(incident))
+        if incident.communicator_id is None:
+            nobody = self._notices.templates.render(
+                "reminder_nobody_owns.md.j2", ref=incident.ref, due=due, lead=incident.lead_id
+            )
+            self._owe(session, incident, self._notices.plain(nobody))
+
+    def _overdue(self, session: Session, incident: Incident, now: datetime) -> None:
+        assert incident.id is not None
+        text = self._notices.templates.render(
+            "reminder_overdue.md.j2", ref=incident.ref, due=clock_time(incident.next_update_due_at, self._playbook.zone)
+        )
+        message = with_button(text, label="No new information", action_id=ids.NO_NEWS_ACTION, incident_id=incident.id)
+        self._owe(session, incident, message, channel_id=approver(incident))
+        self._owe(session, incident, message)
+
+    def _escalation(self, session: Session, incident: Incident, now: datetime) -> None:
+        text = self._notices.templates.render(
+            "reminder_escalation.md.j2",
+            ref=incident.ref,
+            lead=incident.lead_id,
+            communicator=incident.communicator_id,
+            due=clock_time(incident.next_update_due_at, self._playbook.zone),
+            late=span(now - incident.next_update_due_at),
+        )
+        self._owe(session, incident, self._notices.plain(text))
+        self._owe(session, incident, self._notices.plain(text), channel_id=incident.lead_id)
+
+    def _pending(self, session: Session, incident: Incident) -> bool:
+        query = select(Entry.id).where(Entry.incident_id == incident.id, Entry.state == DRAFT)
+        return session.exec(query).first() is not None

@@ -1,0 +1,1 @@
+"""Ticking: APScheduler drives the cadence; the truth stays in the database."""
