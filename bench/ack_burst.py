@@ -193,8 +193,13 @@ def _inherited_setting(name: str) -> bool:
 
 
 @contextmanager
-def production_server(fake: FakeSlack, workdir: Path) -> Iterator[tuple[int, Path]]:
-    """`python -m bot` in HTTP mode, run from `workdir` (no .env there); yields its port and log file."""
+def production_server(
+    fake: FakeSlack, workdir: Path, *, extra_env: dict[str, str] | None = None, pids: list[int] | None = None
+) -> Iterator[tuple[int, Path]]:
+    """`python -m bot` in HTTP mode, run from `workdir` (no .env there); yields its port and log file.
+
+    `extra_env` adds settings; `pids`, if given, receives the gunicorn master's process ID.
+    """
     port = free_port()
     env = {name: value for name, value in os.environ.items() if not _inherited_setting(name)}
     env.update(
@@ -206,6 +211,7 @@ def production_server(fake: FakeSlack, workdir: Path) -> Iterator[tuple[int, Pat
         PORT=str(port),
         PYTHONUNBUFFERED="1",
     )
+    env.update(extra_env or {})
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -217,6 +223,8 @@ def production_server(fake: FakeSlack, workdir: Path) -> Iterator[tuple[int, Pat
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: the gunicorn master and its workers
         )
+    if pids is not None:
+        pids.append(process.pid)
     try:
         _wait_healthy(process, port, log_path)
         yield port, log_path
