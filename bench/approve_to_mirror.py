@@ -12,22 +12,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.ack_burst import LEAD, MIRROR, SECRET, production_server
+from bench.ack_burst import LEAD, MIRROR, SECRET, percentile, production_server
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import Slack
 
 BUDGET_MS = 50.0
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
 
 
 def _draft_ids(fake: FakeSlack, channel: str) -> list[int]:
@@ -83,9 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     latencies = measure(args.samples)
     result = {
         "samples": len(latencies),
-        "p50_ms": round(_percentile(latencies, 0.50), 1),
-        "p95_ms": round(_percentile(latencies, 0.95), 1),
-        "p99_ms": round(_percentile(latencies, 0.99), 1),
+        "p50_ms": round(percentile(sorted(latencies), 50), 1),
+        "p95_ms": round(percentile(sorted(latencies), 95), 1),
+        "p99_ms": round(percentile(sorted(latencies), 99), 1),
         "max_ms": round(max(latencies), 1),
         "budget_p95_ms": BUDGET_MS,
     }

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from bench.ack_burst import production_server
+from bench.ack_burst import percentile, production_server
 from bot.store.db import make_engine
 from bot.store.models import Incident
 from tests.support.fake_slack import FakeSlack
@@ -76,11 +75,6 @@ def _seed(database_url: str, count: int, first_due: datetime, window: float) -> 
     return due_by_room
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
-
-
 def measure(count: int) -> dict[str, float]:
     fake = FakeSlack().start()
     pids: list[int] = []
@@ -119,9 +113,9 @@ def measure(count: int) -> dict[str, float]:
         return {
             "incidents": count,
             "messages": len(every),
-            "p50_ms": round(_percentile(every, 0.50), 1),
-            "p95_ms": round(_percentile(every, 0.95), 1),
-            "p99_ms": round(_percentile(every, 0.99), 1),
+            "p50_ms": round(percentile(sorted(every), 50), 1),
+            "p95_ms": round(percentile(sorted(every), 95), 1),
+            "p99_ms": round(percentile(sorted(every), 99), 1),
             "max_ms": round(max(every), 1),
             "rss_idle_mib": round(idle / 1024, 1),
             "rss_1000_open_mib": round(loaded / 1024, 1),

@@ -131,20 +131,7 @@ class Feed(Flows):
 
     def edit(self, *, entry_id: int, by: str, text: str, cause: str | None = None) -> Entry:
         """Replace a draft's text (and a resolution's cause)."""
-        clean = self._check_text(text)
-        now = self._clock.now()
-        with session_scope(self._engine) as session:
-            entry, incident = self._entry(session, entry_id, lock=True)
-            self._check_decidable(entry, incident, by=by)
-            old = entry.text
-            entry.text, entry.edited_by, entry.edited_at = clean, by, now
-            if cause is not None and entry.kind == RESOLUTION:
-                entry.cause = " ".join(cause.split()) or entry.cause
-            session.add(entry)
-            timeline.record(session, incident, timeline.EDITED, by=by, at=now, entry=entry_id, old=old, new=clean)
-            self._refresh_draft(session, incident, entry)
-        self._on_commit()
-        return entry
+        return self._revise(entry_id, by=by, text=text, cause=cause, correcting=False)
 
     def correctable(self, *, entry_id: int, by: str) -> Entry:
         """The approved entry to open in the Correct modal, if `by` may correct it."""
@@ -155,18 +142,29 @@ class Feed(Flows):
 
     def correct(self, *, entry_id: int, by: str, text: str, cause: str | None = None) -> Entry:
         """Correct an approved entry in place, in the war room and in the mirror, marked as edited."""
+        return self._revise(entry_id, by=by, text=text, cause=cause, correcting=True)
+
+    def _revise(self, entry_id: int, *, by: str, text: str, cause: str | None, correcting: bool) -> Entry:
         clean = self._check_text(text)
         now = self._clock.now()
         with session_scope(self._engine) as session:
             entry, incident = self._entry(session, entry_id, lock=True)
-            self._check_correctable(entry, incident, by=by)
-            old = entry.text
-            entry.text, entry.corrected_by, entry.corrected_at = clean, by, now
+            if correcting:
+                self._check_correctable(entry, incident, by=by)
+                entry.corrected_by, entry.corrected_at = by, now
+            else:
+                self._check_decidable(entry, incident, by=by)
+                entry.edited_by, entry.edited_at = by, now
+            old, entry.text = entry.text, clean
             if cause is not None and entry.kind == RESOLUTION:
                 entry.cause = " ".join(cause.split()) or entry.cause
             session.add(entry)
-            timeline.record(session, incident, timeline.CORRECTED, by=by, at=now, entry=entry_id, old=old, new=clean)
-            self._publish(session, incident, entry)
+            kind = timeline.CORRECTED if correcting else timeline.EDITED
+            timeline.record(session, incident, kind, by=by, at=now, entry=entry_id, old=old, new=clean)
+            if correcting:
+                self._publish(session, incident, entry)
+            else:
+                self._refresh_draft(session, incident, entry)
         self._on_commit()
         return entry
 

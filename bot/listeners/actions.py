@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, Respond
@@ -12,6 +13,7 @@ from bot.app_types import Domain
 from bot.listeners.errors import ack_at_once, answering
 from bot.render.entries import edit_modal
 from bot.render.text import clock_time, mention
+from bot.store.models import Entry
 
 
 def register(app: App, *, domain: Domain) -> None:
@@ -47,19 +49,20 @@ def register(app: App, *, domain: Domain) -> None:
             feed.reject(entry_id=_entry_id(body), by=_user(body))
             respond(text="Rejected. Nothing was posted.", response_type="ephemeral", replace_original=False)
 
-    def edit_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        with answering(body, respond=respond, client=client):
-            entry = feed.editable(entry_id=_entry_id(body), by=_user(body))
-            assert entry.id is not None
-            view = edit_modal(entry_id=entry.id, text=entry.text, cause=entry.cause, correcting=False)
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+    def reviser(
+        opened: Callable[..., Entry], *, correcting: bool
+    ) -> Callable[[dict[str, Any], Respond, WebClient], None]:
+        def open_modal(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+            with answering(body, respond=respond, client=client):
+                entry = opened(entry_id=_entry_id(body), by=_user(body))
+                assert entry.id is not None
+                view = edit_modal(entry_id=entry.id, text=entry.text, cause=entry.cause, correcting=correcting)
+                client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    def correct_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        with answering(body, respond=respond, client=client):
-            entry = feed.correctable(entry_id=_entry_id(body), by=_user(body))
-            assert entry.id is not None
-            view = edit_modal(entry_id=entry.id, text=entry.text, cause=entry.cause, correcting=True)
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+        return open_modal
+
+    edit_clicked = reviser(feed.editable, correcting=False)
+    correct_clicked = reviser(feed.correctable, correcting=True)
 
     def draft_from_reminder(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
