@@ -35,7 +35,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "db":
         print("warroom: database is up to date")
         return 0
+    problem = _slack_refuses(settings)
+    if problem:
+        print(f"warroom: {problem}", file=sys.stderr)
+        return 2
     return _run(settings)
+
+
+def _slack_refuses(settings: Settings) -> str | None:
+    """One line on why Slack will not work with these settings, or None when the bot token is accepted."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10).auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else "no answer"
+        return f"SLACK_BOT_TOKEN: Slack refused it ({code}); copy the Bot User OAuth Token again after installing"
+    except OSError as error:
+        return f"SLACK_API_URL: cannot reach Slack at {settings.slack_api_url} ({error})"
+    return None
 
 
 def _run(settings: Settings) -> int:

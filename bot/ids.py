@@ -30,3 +30,11 @@ CAUSE_ACTION = "cause_input"
 
 REMINDER_DRAFT_ACTION = "reminder_draft_update"
 NO_NEWS_ACTION = "draft_no_new_information"
+
+EMAIL_SENT_ACTION = "followup_email_sent"
+CREDITS_OFFERED_ACTION = "followup_credits_offered"
+CREDITS_NOT_OWED_ACTION = "followup_credits_not_owed"
+POSTMORTEM_ACTION = "followup_postmortem_link"
+POSTMORTEM_VIEW = "postmortem_link"
+URL_BLOCK = "url"
+URL_ACTION = "url_input"

@@ -42,6 +42,7 @@ class Severity(BaseModel):
     cadence: Duration
     tone: str = "measured"
     postmortem: bool = False
+    sla: Duration | None = None  # an outage longer than this owes customers a credit
 
 
 DEFAULT_AUTHORITY = (
@@ -134,6 +135,33 @@ class Wording(BaseModel):
         return value
 
 
+class CustomerEmail(BaseModel):
+    """The post-incident email to customers: from a named person, never from a noreply address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sender: str | None = Field(default=None, description="who signs it, e.g. 'Dana Whitfield, CTO'")
+    remind_before: Duration = timedelta(minutes=30)
+
+    @field_validator("sender")
+    @classmethod
+    def _a_person(cls, value: str | None) -> str | None:
+        if value is not None and re.search(r"no-?reply", value, re.IGNORECASE):
+            raise ValueError("the customer email comes from a named person, never from a noreply address")
+        return value
+
+
+class Credits(BaseModel):
+    """What customers are offered, unasked, when an outage breaks its SLA."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    policy: str = (
+        "Every affected customer receives a service credit of 10% of the month's fee, applied to the next "
+        "invoice without their having to ask."
+    )
+
+
 class Playbook(BaseModel):
     """The team's incident communication rules."""
 
@@ -148,6 +176,9 @@ class Playbook(BaseModel):
     severities: dict[str, Severity]
     briefing: Briefing = Field(default_factory=Briefing)
     wording: Wording = Field(default_factory=Wording)
+    customer_email: CustomerEmail = Field(default_factory=CustomerEmail)
+    credits: Credits = Field(default_factory=Credits)
+    postmortem_reminder_every: Duration = timedelta(days=1)
 
     @field_validator("timezone")
     @classmethod

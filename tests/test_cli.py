@@ -108,3 +108,20 @@ def test_bad_settings_stop_the_app_with_one_line_each(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr
     finally:
         fake.stop()
+
+
+def test_a_token_slack_refuses_stops_the_app_with_one_line(tmp_path: Path) -> None:
+    from tests.support.fake_slack import Fault
+
+    fake = start_fake_slack()
+    fake.fail("auth.test", Fault(error="invalid_auth", times=10))
+    try:
+        env = _environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET)
+        result = subprocess.run(
+            [sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 2
+        assert "SLACK_BOT_TOKEN: Slack refused it (invalid_auth)" in result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        fake.stop()

@@ -27,7 +27,8 @@ def test_the_first_draft_writes_itself_from_the_severity_template(warroom: Harne
 
     [entry] = warroom.entries()
     assert entry.state == "draft" and entry.drafted_by is None
-    assert entry.text.startswith("We are investigating a full outage: Checkout API returning 500s.")
+    assert entry.text.startswith("We are investigating a full outage: customers cannot use the service.")
+    assert "Checkout API" not in entry.text, "the internal title is not put in customers' words"
     [card] = _draft_card(warroom, entry.id or 0)
     assert "Draft update for INC-1* · P1 · Investigating · drafted by Warroom from the P1 template" in card.everything
     buttons = [e["action_id"] for b in card.blocks if b["type"] == "actions" for e in b["elements"]]
@@ -67,7 +68,7 @@ def test_approving_posts_the_entry_to_the_war_room_and_the_mirror(warroom: Harne
     war_room, mirror = wait_posted(warroom, entry.id or 0)
     for message in (war_room, mirror):
         assert message["text"].startswith("*14:07 UTC · P1 Full outage · Investigating*")
-        assert "We are investigating a full outage: Checkout API returning 500s." in message["text"]
+        assert "We are investigating a full outage: customers cannot use the service." in message["text"]
         assert "*Next update by 14:22 UTC*" in message["text"]
     updates = warroom.fake.wait_for("chat.update", channel=WAR_ROOM, where=lambda c: "Approved by" in c.everything)
     assert f":white_check_mark: Approved by <@{DANA}> at 14:07 UTC" in updates[0].everything
@@ -224,7 +225,7 @@ def test_update_with_no_text_opens_a_prefilled_modal(warroom: Harness) -> None:
     assert view["callback_id"] == "draft_update"
     assert view["blocks"][0]["element"]["initial_option"]["value"] == "investigating"
     prefill = view["blocks"][1]["element"]["initial_value"]
-    assert prefill.startswith("We're looking into intermittent errors: Search is slow."), "P3 is conversational"
+    assert prefill.startswith("We're looking into intermittent errors: most requests work"), "P3 is conversational"
     warroom.slack.view_submission(
         user=ERIN, view=view, values=text_values("Search is slow for some users.", phase="monitoring")
     )
@@ -244,7 +245,7 @@ def test_resolving_posts_the_resolved_entry_with_its_timeline_and_closes(warroom
     _, mirror = wait_posted(warroom, resolution.id or 0)
     text = mirror["text"]
     assert text.startswith("*15:10 UTC · P1 Full outage · Resolved*")
-    assert "Service is fully restored (Checkout API returning 500s)." in text
+    assert "Service is fully restored. We are sorry for the disruption" in text
     assert "*Started* 2026-11-22 14:02 UTC · *Ended* 2026-11-22 15:10 UTC · *Duration* 1 h 8 min" in text
     assert "*Cause:* A configuration change at 14:00 exhausted the database connection pool." in text
     assert "We will publish a post-incident review" in text

@@ -26,7 +26,7 @@ def test_picking_a_communicator_names_them_on_the_card_and_in_the_war_room(warro
 
     _pick(warroom, incident_id=incident.id or 0, picked=DANA)
 
-    [update] = warroom.fake.wait_for("chat.update", channel=WAR_ROOM)
+    [update] = warroom.fake.wait_for("chat.update", channel=WAR_ROOM, where=lambda c: c.text.startswith("INC-1"))
     assert update.params["ts"] == warroom.card_ts(incident.id or 0)
     assert f"*Communicator*\\n<@{DANA}>" in update.everything
     [named] = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "communicator for" in c.text)
@@ -66,7 +66,7 @@ def test_the_communicator_can_be_replaced_at_any_time(warroom: Harness) -> None:
         (LEAD, {"communicator": DANA, "previous": None}),
         (DANA, {"communicator": ERIN, "previous": DANA}),
     ]
-    updates = warroom.fake.wait_for("chat.update", 2, channel=WAR_ROOM)
+    updates = warroom.fake.wait_for("chat.update", 2, channel=WAR_ROOM, where=lambda c: c.text.startswith("INC-1"))
     assert f"*Communicator*\\n<@{ERIN}>" in updates[-1].everything
 
 

@@ -92,6 +92,6 @@ def test_a_team_playbook_drives_the_bot(database_url: str, tmp_path: Path) -> No
 
         warroom.declare("sev1 Checkout down")
 
-        [card] = warroom.fake.received("chat.postMessage", channel=WAR_ROOM)
+        [card] = warroom.fake.received("chat.postMessage", channel=WAR_ROOM, where=lambda c: c.text.startswith("INC-"))
         assert "SEV1 · Everything down" in card.everything
         assert "15:02 CET" in card.everything and "by 15:12 CET" in card.everything

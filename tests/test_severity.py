@@ -16,7 +16,7 @@ def test_changing_severity_is_announced_carded_and_mirrored(warroom: Harness) ->
     )
     assert f"<@{DANA}> changed INC-1 from P1 · Full outage to *P2 · Partial degradation*" in announcement.text
     assert "(14:07 UTC) stands" in announcement.text
-    [card] = warroom.fake.wait_for("chat.update", channel=WAR_ROOM)
+    [card] = warroom.fake.wait_for("chat.update", channel=WAR_ROOM, where=lambda c: c.text.startswith("INC-1"))
     assert card.params["ts"] == warroom.card_ts(incident.id or 0)
     assert "INC-1 · P2 · Partial degradation" in card.everything
     mirror = warroom.fake.wait_for("chat.postMessage", 2, channel=MIRROR)

@@ -81,7 +81,7 @@ class Flows:
                 raise UserError(f"{incident.ref} is resolved; there is nothing more to change on it.")
             raise UserError(
                 f"There is no open incident in {where}. Run the command in the incident's war-room channel, "
-                "or declare one with `/incident declare P1 <title>`. `/incident list` shows the open ones."
+                "or declare one with `/incident declare P1 &lt;title&gt;`. `/incident list` shows the open ones."
             )
         return incident
 
@@ -89,7 +89,7 @@ class Flows:
         query = select(Entry).where(Entry.id == entry_id)
         entry = session.exec(query.with_for_update() if lock else query).first()
         if entry is None:
-            raise UserError("That update no longer exists. `/incident update <text>` drafts a new one.")
+            raise UserError("That update no longer exists. `/incident update &lt;text&gt;` drafts a new one.")
         incident = session.get(Incident, entry.incident_id)
         assert incident is not None
         return entry, incident

@@ -31,7 +31,7 @@ class Feed(Flows):
         if match:
             phase, text = match.group(1).lower(), text[match.end() :]
         if phase == RESOLVED:
-            raise UserError("To resolve, use `/incident resolve <one sentence on the cause>`.")
+            raise UserError("To resolve, use `/incident resolve &lt;one sentence on the cause&gt;`.")
         if phase is not None and phase not in PHASES:
             raise UserError(f"Unknown status “{phase}”. Use one of {', '.join(PHASES)}.")
         clean = self._check_text(text)
@@ -224,7 +224,7 @@ class Feed(Flows):
         if entry.state == REJECTED:
             raise UserError(
                 f"This draft was rejected by {who} at {when} and can't be approved or edited. "
-                "Draft a new one with `/incident update <text>`."
+                "Draft a new one with `/incident update &lt;text&gt;`."
             )
         assert entry.state == DRAFT
 

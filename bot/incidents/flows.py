@@ -66,15 +66,13 @@ class Incidents(Flows):
             self._refuse_if_open(session, channel_id)
         return Declaration(severity=name, title=clean)
 
-    def check_severity(self, severity: str) -> str:
+    def check_severity(self, severity: str, *, example: str = "/incident declare P1 Checkout API down") -> str:
         """The playbook's name for `severity`, or a UserError naming the valid ones."""
         known = self._playbook.severity(severity) if severity.strip() else None
         if known is None:
             choices = ", ".join(f"`{name}` ({sev.label})" for name, sev in self._playbook.severities.items())
             what = f"“{escape(severity.strip())}” is not a severity" if severity.strip() else "A severity is needed"
-            raise UserError(
-                f"{what}. Use one of {choices}, e.g. `/incident declare P1 Checkout API down`.", field="severity"
-            )
+            raise UserError(f"{what}. Use one of {choices}, e.g. `{example}`.", field="severity")
         return severity.strip().upper()
 
     def check_person(self, user_id: str, *, field: str | None = None) -> Person:
@@ -174,7 +172,7 @@ class Incidents(Flows):
 
     def change_severity(self, *, channel_id: str, by: str, severity: str) -> Incident:
         """Move the open incident in `channel_id` to another severity."""
-        name = self.check_severity(severity)
+        name = self.check_severity(severity, example="/incident severity P2")
         now = self._clock.now()
         with session_scope(self._engine) as session:
             incident = self._find(session, channel_id=channel_id, lock=True)
@@ -213,6 +211,7 @@ class Incidents(Flows):
         self._owe(session, incident, briefing, channel_id=incident.communicator_id)
         pending = select(Entry).where(Entry.incident_id == incident.id, Entry.state == DRAFT).order_by(col(Entry.id))
         for entry in session.exec(pending):
+            self._refresh_draft(session, incident, entry)  # the card now names who may approve
             self._ask_approval(session, incident, entry)
 
     def _check_may_nominate(self, incident: Incident, by: str) -> None:

@@ -26,3 +26,13 @@ def war_room_post(entry_id: int) -> str:
 def mirror_post(entry_id: int) -> str:
     """An approved entry as posted in the support team's mirror channel."""
     return f"entry:{entry_id}:mirror"
+
+
+def follow_ups(incident_id: int) -> str:
+    """The follow-up checklist posted in the war room when the incident is resolved."""
+    return f"incident:{incident_id}:follow_ups"
+
+
+def audit(incident_id: int) -> str:
+    """The trust audit posted in the war room when a P1 is resolved, kept up to date."""
+    return f"incident:{incident_id}:audit"

@@ -106,13 +106,12 @@ class Notices:
 
     def draft_text(self, incident: Incident, phase: str) -> str:
         """A draft in the severity's tone for `phase` (investigating, identified, monitoring, resolved, …)."""
-        return self.templates.render(
+        return self.templates.render_text(
             f"drafts/{phase}.md.j2",
             ref=incident.ref,
             severity=incident.severity,
             label=self._severity(incident.severity).label,
             tone=self._severity(incident.severity).tone,
-            affected=incident.title,
         )
 
     def first_draft(self, incident: Incident) -> str:
@@ -161,7 +160,11 @@ class Notices:
     def draft_dm(self, incident: Incident, entry: Entry) -> Message:
         """The approver's copy of the draft card, with the same buttons."""
         intro = self.templates.render(
-            "draft_dm.md.j2", ref=incident.ref, channel=incident.channel_id, resolution=entry.kind == RESOLUTION
+            "draft_dm.md.j2",
+            ref=incident.ref,
+            channel=incident.channel_id,
+            resolution=entry.kind == RESOLUTION,
+            state=entry.state,
         )
         card = self.draft_card(incident, entry)
         return Message(text=f"{intro}\n{card.text}"[:3000], blocks=[*text_message(intro).blocks, *card.blocks])

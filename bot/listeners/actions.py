@@ -39,7 +39,7 @@ def register(app: App, *, domain: Domain) -> None:
                 f" Next update due by {clock_time(entry.next_update_due_at, zone)}." if entry.next_update_due_at else ""
             )
             respond(
-                text=f"Approved: posted to the war room and the support team's mirror.{due}",
+                text=f"Approved: it goes to the war room and the support team's mirror now.{due}",
                 response_type="ephemeral",
                 replace_original=False,
             )

@@ -75,11 +75,13 @@ def _user_id(text: str) -> str:
 def _list(domain: Domain) -> str:
     open_ones = domain.incidents.open_incidents()
     if not open_ones:
-        return "No incidents are open. Declare one with `/incident declare P1 <title>`."
+        return "No incidents are open. Declare one with `/incident declare P1 &lt;title&gt;`."
     playbook = domain.playbook
     lines = [f"*Open incidents ({len(open_ones)})*"]
     for incident in open_ones:
-        communicator = mention(incident.communicator_id) if incident.communicator_id else "no communicator yet"
+        communicator = (
+            f"communicator {mention(incident.communicator_id)}" if incident.communicator_id else "no communicator yet"
+        )
         lines.append(
             f"• *{incident.ref}* · {escape(severity_label(playbook, incident.severity))} · "
             f"{channel_link(incident.channel_id)} · {incident.status.capitalize()} · "

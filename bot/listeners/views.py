@@ -14,6 +14,7 @@ from bot import ids
 from bot.app_types import Domain
 from bot.incidents.errors import UserError
 from bot.listeners.errors import answering
+from bot.render.text import unescape
 
 
 @dataclass(frozen=True)
@@ -34,17 +35,17 @@ def register(app: App, *, domain: Domain) -> None:
             incidents.check_declaration(channel_id=form.channel_id, severity=form.severity, title=form.title)
             if form.communicator:
                 incidents.check_person(form.communicator, field=ids.COMMUNICATOR_BLOCK)
-        except UserError as error:
-            return {error.field or ids.TITLE_BLOCK: error.message}
+        except UserError as error:  # shown as plain text beside the field: no mrkdwn escapes
+            return {error.field or ids.TITLE_BLOCK: unescape(error.message)}
         return {}
 
     def declare_ack(ack: Ack, view: dict[str, Any]) -> None:
         _ack(ack, declaration_errors(view))
 
     def declare_work(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        if declaration_errors(view):
+            return  # the ack showed the mistake beside its field and the modal stayed open
         form = _declaration(view)
-        if not form.title.strip() or not form.severity:
-            return  # the modal showed the mistake and stayed open
         with answering(body, respond=None, client=client):
             incidents.declare(
                 channel_id=form.channel_id,

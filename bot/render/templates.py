@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
-from bot.render.text import channel_link, mention, safe
+from bot.render.text import channel_link, mention, safe, unescape
 
 
 def shipped_templates() -> Path:
@@ -35,5 +35,12 @@ class Templates:
         self._env.filters["channel"] = channel_link
 
     def render(self, name: str, **context: object) -> str:
-        """Render `name` (e.g. 'activation.md.j2') with `context`; every variable is escaped."""
+        """Render `name` (e.g. 'activation.md.j2') as mrkdwn; every variable is escaped."""
         return self._env.get_template(name).render(**context).strip()
+
+    def render_text(self, name: str, **context: object) -> str:
+        """Render `name` as plain text, for text a person edits before it is sent (drafts, the customer email).
+
+        It is stored as a person would have typed it and escaped when shown, like any typed text.
+        """
+        return unescape(self.render(name, **context))

@@ -64,6 +64,18 @@ class Incident(SQLModel, table=True):
     heads_up_sent_for: datetime | None = _when(nullable=True)
     overdue_sent_for: datetime | None = _when(nullable=True)
     escalated_for: datetime | None = _when(nullable=True)
+    # After the outage: the follow-ups that keep trust.
+    email_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    email_sent_at: datetime | None = _when(nullable=True)
+    email_sent_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    email_reminded_at: datetime | None = _when(nullable=True)
+    credits: str | None = Field(default=None, sa_column=Column(String(12), nullable=True))
+    credits_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    credits_at: datetime | None = _when(nullable=True)
+    postmortem_url: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
+    postmortem_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    postmortem_at: datetime | None = _when(nullable=True)
+    postmortem_reminded_at: datetime | None = _when(nullable=True)
 
     @property
     def ref(self) -> str:
