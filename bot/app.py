@@ -16,9 +16,10 @@ from bot.config import Settings
 from bot.incidents.cadence import Cadence
 from bot.incidents.feed import Feed
 from bot.incidents.flows import Incidents
+from bot.incidents.followups import FollowUps
 from bot.incidents.notices import Notices
 from bot.incidents.people import Directory
-from bot.listeners import actions, commands, errors, views
+from bot.listeners import actions, commands, errors, followups, views
 from bot.playbook import Playbook
 from bot.render.templates import Templates
 
@@ -42,10 +43,12 @@ def build_domain(
         "mirror_channel": settings.warroom_mirror_channel,
         "on_commit": on_commit,
     }
+    followups = FollowUps(directory=directory, **shared)
     return Domain(
         incidents=Incidents(directory=directory, **shared),
-        feed=Feed(**shared),  # type: ignore[arg-type]
+        feed=Feed(on_resolved=followups.after_resolution, **shared),
         cadence=Cadence(**shared),  # type: ignore[arg-type]
+        followups=followups,
         notices=notices,
         playbook=playbook,
     )
@@ -71,5 +74,6 @@ def create_app(settings: Settings, *, domain: Domain, slack_client: WebClient) -
     commands.register(app, domain=domain)
     actions.register(app, domain=domain)
     views.register(app, domain=domain)
+    followups.register(app, domain=domain)
     errors.register(app)
     return app

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.incidents.cadence import Cadence
 from bot.incidents.feed import Feed
 from bot.incidents.flows import Incidents
+from bot.incidents.followups import FollowUps
 from bot.incidents.notices import Notices
 from bot.playbook import Playbook
 
@@ -18,5 +19,6 @@ class Domain:
     incidents: Incidents
     feed: Feed
     cadence: Cadence
+    followups: FollowUps
     notices: Notices
     playbook: Playbook

@@ -66,4 +66,9 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
     )
     workers.append(delivery)
     app = create_app(settings, domain=domain, slack_client=client)
-    return Warroom(app=app, engine=engine, delivery=delivery, ticker=Ticker(domain.cadence.tick))
+    return Warroom(
+        app=app,
+        engine=engine,
+        delivery=delivery,
+        ticker=Ticker(lambda: domain.cadence.tick() + domain.followups.tick()),
+    )

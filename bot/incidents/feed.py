@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session, select
@@ -22,6 +23,12 @@ _PHASE_PREFIX = re.compile(r"^\s*(investigating|identified|monitoring|resolved)\
 
 class Feed(Flows):
     """The update-feed flows. Only approved entries ever reach the mirror channel."""
+
+    def __init__(
+        self, *, on_resolved: Callable[[Session, Incident], None] = lambda _s, _i: None, **shared: Any
+    ) -> None:
+        super().__init__(**shared)
+        self._on_resolved = on_resolved
 
     # -- drafting -----------------------------------------------------------------------------------------
 
@@ -101,11 +108,13 @@ class Feed(Flows):
                 session, incident, timeline.APPROVED, by=by, at=now, entry=entry_id, text=entry.text,
                 phase=incident.status, next_update_due_at=_iso(entry.next_update_due_at),
             )  # fmt: skip
-            if entry.kind == RESOLUTION:
-                timeline.record(session, incident, timeline.RESOLVED, by=by, at=now, entry=entry_id, cause=entry.cause)
             self._publish(session, incident, entry)
             self._refresh_draft(session, incident, entry)
             self._refresh_card(session, incident)
+            if entry.kind == RESOLUTION:
+                timeline.record(session, incident, timeline.RESOLVED, by=by, at=now, entry=entry_id, cause=entry.cause)
+                session.flush()
+                self._on_resolved(session, incident)
         self._on_commit()
         return entry
 

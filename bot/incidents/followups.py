@@ -15,7 +15,7 @@ from bot.incidents.errors import UserError
 from bot.incidents.people import Directory
 from bot.render.blocks import Message
 from bot.render.followups import Line, audit_message, checklist
-from bot.render.text import clock_time, day_and_time, escape, mention, span
+from bot.render.text import clock_time, escape, mention, span
 from bot.store.db import session_scope
 from bot.store.models import APPROVED, RESOLUTION, Entry, Incident
 
@@ -323,7 +323,3 @@ class FollowUps(Flows):
     def _at(self, moment: datetime) -> str:
         return clock_time(moment, self._playbook.zone)
 
-
-def email_day(moment: datetime) -> str:
-    """'Sunday 22 November'."""
-    return day_and_time(moment, moment.tzinfo).split()[0]  # type: ignore[arg-type]

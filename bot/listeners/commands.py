@@ -7,16 +7,19 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.app_types import Domain
 from bot.incidents.errors import UserError
+from bot.incidents.story import markdown
 from bot.listeners.errors import ack_at_once, answering
-from bot.render.blocks import declare_modal, severity_label
+from bot.render.blocks import declare_modal, severity_label, text_message
 from bot.render.text import channel_link, clock_time, escape, mention, unescape
 
 _USER_TOKEN = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+MAX_BLOCKS = 50
 
 
 def register(app: App, *, domain: Domain) -> None:
@@ -56,10 +59,37 @@ def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain
     elif subcommand == "resolve":
         feed.draft_resolution(channel_id=channel_id, by=user_id, cause=rest)
         respond(text="Resolution drafted. Approving it posts it and closes the incident.", response_type="ephemeral")
+    elif subcommand == "audit":
+        incident, result = domain.followups.audit_of(channel_id=channel_id, reference=rest or None)
+        message = domain.followups.audit_message(incident, result)
+        respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+    elif subcommand == "timeline":
+        _timeline(domain, channel_id=channel_id, reference=rest or None, respond=respond, client=client)
     elif subcommand == "list":
         respond(text=_list(domain), response_type="ephemeral")
     else:
         respond(text=f"I don't know `{escape(subcommand)}`.\n\n{domain.notices.help()}", response_type="ephemeral")
+
+
+def _timeline(domain: Domain, *, channel_id: str, reference: str | None, respond: Respond, client: WebClient) -> None:
+    """Post the incident's timeline here, and attach it as a Markdown file for the postmortem."""
+    incident, story = domain.followups.events_of(channel_id=channel_id, reference=reference)
+    message = text_message(f"*Timeline of {incident.ref}*\n" + "\n".join(escape(line) for line in story))
+    respond(text=message.text, blocks=message.blocks[:MAX_BLOCKS], response_type="in_channel")
+    try:
+        client.files_upload_v2(
+            channel=channel_id,
+            filename=f"{incident.ref}-timeline.md",
+            title=f"{incident.ref} timeline",
+            content=markdown(incident, story, domain.playbook),
+            initial_comment=f"{incident.ref}'s timeline as Markdown, ready to paste into the postmortem.",
+        )
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else "error"
+        raise UserError(
+            f"The timeline is above, but the Markdown file could not be attached here ({code}). "
+            "Invite Warroom to this channel with `/invite @Warroom`, then run `/incident timeline` again."
+        ) from None
 
 
 def _user_id(text: str) -> str:

@@ -81,7 +81,11 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
+                data = self.rfile.read(length)
+                if self.path.startswith("/upload/"):  # files_upload_v2 sends the file's bytes here
+                    fake._handle(self, {"content": data.decode(errors="replace")})
+                    return
+                raw = data.decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
                     params: dict[str, Any] = json.loads(raw or "{}")
                 else:
@@ -193,6 +197,8 @@ class FakeSlack:
         path = urlparse(request.path).path
         if path.startswith("/response/"):
             method = "response:" + path.removeprefix("/response/")
+        elif path.startswith("/upload/"):
+            method = "upload"
         else:
             method = path.removeprefix("/api/")
         with self._lock:
@@ -216,8 +222,17 @@ class FakeSlack:
             self._send(request, 200, answer, {})
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        if method.startswith("response:"):
+        if method.startswith("response:") or method == "upload":
             return {"ok": True}
+        if method == "files.getUploadURLExternal":
+            with self._lock:
+                self._ts += 1
+                file_id = f"F{self._ts:08d}"
+            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = params.get("files")
+            files = json.loads(files) if isinstance(files, str) else files
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files or []]}
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": "BWARROOM", "team_id": "T0TEAM", "user": "warroom"}
         if method == "users.info":

@@ -1,0 +1,72 @@
+"""The follow-up checklist's buttons and the postmortem-link modal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.app_types import Domain
+from bot.incidents.audit import NOT_OWED, OFFERED
+from bot.listeners.errors import ack_at_once, answering
+from bot.render.followups import postmortem_modal
+
+
+def register(app: App, *, domain: Domain) -> None:
+    """Attach the follow-ups' buttons and modal."""
+    followups = domain.followups
+
+    def email_sent(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        with answering(body, respond=respond, client=client):
+            followups.mark_email_sent(incident_id=_incident(body), by=_user(body))
+
+    def credits_offered(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        with answering(body, respond=respond, client=client):
+            followups.decide_credits(incident_id=_incident(body), by=_user(body), decision=OFFERED)
+
+    def credits_not_owed(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        with answering(body, respond=respond, client=client):
+            followups.decide_credits(incident_id=_incident(body), by=_user(body), decision=NOT_OWED)
+
+    def postmortem_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        with answering(body, respond=respond, client=client):
+            incident = followups.postmortem_opened(incident_id=_incident(body), by=_user(body))
+            assert incident.id is not None
+            view = postmortem_modal(incident_id=incident.id, ref=incident.ref)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    def postmortem_ack(ack: Ack, view: dict[str, Any]) -> None:
+        url = _url(view)
+        if url.startswith(("http://", "https://")):
+            ack()
+        else:
+            ack(response_action="errors", errors={ids.URL_BLOCK: "Paste the postmortem's link, starting with https://"})
+
+    def postmortem_submitted(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        url = _url(view)
+        if not url.startswith(("http://", "https://")):
+            return  # the modal showed the mistake and stayed open
+        incident_id = int(json.loads(view["private_metadata"])["incident"])
+        with answering(body, respond=None, client=client):
+            followups.add_postmortem(incident_id=incident_id, by=body["user"]["id"], url=url)
+
+    app.action(ids.EMAIL_SENT_ACTION)(ack=ack_at_once, lazy=[email_sent])
+    app.action(ids.CREDITS_OFFERED_ACTION)(ack=ack_at_once, lazy=[credits_offered])
+    app.action(ids.CREDITS_NOT_OWED_ACTION)(ack=ack_at_once, lazy=[credits_not_owed])
+    app.action(ids.POSTMORTEM_ACTION)(ack=ack_at_once, lazy=[postmortem_clicked])
+    app.view(ids.POSTMORTEM_VIEW)(ack=postmortem_ack, lazy=[postmortem_submitted])
+
+
+def _incident(body: dict[str, Any]) -> int:
+    return int(body["actions"][0]["value"])
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str(body["user"]["id"])
+
+
+def _url(view: dict[str, Any]) -> str:
+    return str(view["state"]["values"].get(ids.URL_BLOCK, {}).get(ids.URL_ACTION, {}).get("value") or "").strip()
