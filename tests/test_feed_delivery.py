@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.store.db import make_engine
@@ -47,8 +48,9 @@ def test_an_approved_entry_survives_two_429s_and_arrives_once(warroom: Harness) 
     assert len([t for t in mirror_texts(warroom) if "Investigating" in t]) == 1
 
 
-def test_a_missing_mirror_is_reported_once_and_entries_wait_in_order(warroom: Harness) -> None:
-    warroom.fake.fail("chat.postMessage", Fault(error="not_in_channel", times=10_000, channel=MIRROR))
+@pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found"])
+def test_a_missing_mirror_is_reported_once_and_entries_wait_in_order(warroom: Harness, error: str) -> None:
+    warroom.fake.fail("chat.postMessage", Fault(error=error, times=10_000, channel=MIRROR))
     warroom.declare()
     warroom.command(f"communicator <@{DANA}|dana>")
     warroom.wait_until(lambda: warroom.incidents()[0].communicator_id)
@@ -59,7 +61,7 @@ def test_a_missing_mirror_is_reported_once_and_entries_wait_in_order(warroom: Ha
     approve(warroom, second, by=DANA, response="second")
 
     notice = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "can't be reached" in c.text)
-    assert "(`not_in_channel`)" in notice[0].text and "/invite @Warroom" in notice[0].text
+    assert f"(`{error}`)" in notice[0].text and "/invite @Warroom" in notice[0].text
     for _ in range(3):  # Slack keeps refusing; Warroom keeps the entries and does not nag
         warroom.clock.advance(seconds=61)
         warroom.warroom.delivery.wake()

@@ -265,7 +265,7 @@ def test_the_timeline_is_posted_and_attached_as_markdown(warroom: Harness) -> No
     text = posted.text
     for phrase in (
         "declared P1 · Full outage: Checkout API returning 500s",
-        f"{LEAD} named {DANA} the communicator",
+        f"<@{LEAD}> named <@{DANA}> the communicator",
         "drafted an update",
         "approved (investigating)",
         "resolved it; cause: A configuration change",
@@ -276,5 +276,22 @@ def test_the_timeline_is_posted_and_attached_as_markdown(warroom: Harness) -> No
     [upload] = warroom.fake.wait_for("upload")
     assert upload.params["content"].startswith("# INC-1 timeline: Checkout API returning 500s")
     assert "| When | What |" in upload.params["content"]
+    assert f"{LEAD} named {DANA} the communicator" in upload.params["content"], "plain IDs in the file"
     [complete] = warroom.fake.wait_for("files.completeUploadExternal")
     assert complete.params["channel_id"] == WAR_ROOM
+
+
+def test_an_open_incident_fails_the_questions_only_resolution_can_answer(warroom: Harness) -> None:
+    _named(warroom, "P2 Search is slow")
+    warroom.clock.advance(minutes=3)
+    approve(warroom, warroom.entries()[0].id or 0, by=DANA, response="first")
+    warroom.clock.advance(minutes=10)
+
+    warroom.command("audit", response="audit")
+
+    seen = warroom.fake.wait_response("audit")[0].text
+    assert "✅ *Did we post an “Investigating” update within 5 min?*\n      posted 3 min after declaration" in seen
+    assert "❌ *Did the resolved post include a cause and a timeline?*\n      no resolved post was approved" in seen
+    assert "❌ *Did we send a customer email within 2 h?*\n      the incident is not resolved yet" in seen
+    assert "✅ *Did we offer credits for SLA violations?*\n      no SLA breach: 13 min against an SLA of 4 h" in seen
+    assert "Duration: *13 min so far*" in seen

@@ -13,6 +13,7 @@ from bot.incidents.audit import NOT_OWED, OFFERED, Audit, audit, credits_owed, n
 from bot.incidents.base import Flows, approver
 from bot.incidents.errors import UserError
 from bot.incidents.people import Directory
+from bot.incidents.story import Told, lines
 from bot.render.blocks import Message
 from bot.render.followups import Line, audit_message, checklist
 from bot.render.text import clock_time, escape, mention, span
@@ -178,10 +179,8 @@ class FollowUps(Flows):
         title = f"Trust audit for {incident.ref}: {result.passed} of {len(result.answers)}"
         return audit_message(title=title, answers=answers, metrics=result.metrics)
 
-    def events_of(self, *, channel_id: str | None = None, reference: str | None = None) -> tuple[Incident, list[str]]:
+    def events_of(self, *, channel_id: str | None = None, reference: str | None = None) -> tuple[Incident, list[Told]]:
         """Every event of the incident, as lines with their time, oldest first."""
-        from bot.incidents.story import lines
-
         with Session(self._engine) as session:
             incident = self._named(session, channel_id=channel_id, reference=reference)
             return incident, lines(incident, timeline.events(session, incident.id or 0), self._playbook)
@@ -322,4 +321,3 @@ class FollowUps(Flows):
 
     def _at(self, moment: datetime) -> str:
         return clock_time(moment, self._playbook.zone)
-

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.playbook import Playbook
-from bot.render.text import clock_time
+from bot.render.text import clock_time, escape, is_user_id, mention
 from bot.store.models import Incident, TimelineEvent
 
 _SAID = {
@@ -26,21 +28,49 @@ _SAID = {
 }
 
 
-def lines(incident: Incident, events: list[TimelineEvent], playbook: Playbook) -> list[str]:
-    """One plain-text line per event: '14:02 UTC · U123 declared P1 · Full outage: …'."""
+_PEOPLE = {"communicator", "previous"}
+
+
+@dataclass(frozen=True)
+class Told:
+    """One event, as plain text (for the Markdown file) and as Slack mrkdwn (people as mentions)."""
+
+    text: str
+    mrkdwn: str
+
+
+def lines(incident: Incident, events: list[TimelineEvent], playbook: Playbook) -> list[Told]:
+    """One line per event: '2026-11-22 14:02:00 · U123 declared P1 · Full outage: …'."""
     out = []
     for event in events:
-        template = _SAID.get(event.kind, event.kind.replace("_", " "))
-        try:
-            said = template.format(**event.data)
-        except (KeyError, IndexError):
-            said = event.kind.replace("_", " ")
-        who = event.actor_id or "Warroom"
-        out.append(f"{event.at.astimezone(playbook.zone):%Y-%m-%d %H:%M:%S} · {who} {said}")
+        when = f"{event.at.astimezone(playbook.zone):%Y-%m-%d %H:%M:%S}"
+        plain = _said(event, {key: str(value) for key, value in event.data.items()})
+        slack = _said(event, {key: _slack(key, value) for key, value in event.data.items()})
+        who = event.actor_id
+        out.append(
+            Told(
+                text=f"{when} · {who or 'Warroom'} {plain}",
+                mrkdwn=f"{when} · {mention(who) if who and is_user_id(who) else 'Warroom'} {slack}",
+            )
+        )
     return out
 
 
-def markdown(incident: Incident, story: list[str], playbook: Playbook) -> str:
+def _said(event: TimelineEvent, data: dict[str, str]) -> str:
+    template = _SAID.get(event.kind, event.kind.replace("_", " "))
+    try:
+        return template.format(**data)
+    except (KeyError, IndexError):
+        return event.kind.replace("_", " ")
+
+
+def _slack(key: str, value: object) -> str:
+    if key in _PEOPLE and isinstance(value, str) and is_user_id(value):
+        return mention(value)
+    return escape(str(value))
+
+
+def markdown(incident: Incident, story: list[Told], playbook: Playbook) -> str:
     """The timeline as a Markdown file, ready to paste into the postmortem."""
     header = [
         f"# {incident.ref} timeline: {incident.title}",
@@ -50,7 +80,7 @@ def markdown(incident: Incident, story: list[str], playbook: Playbook) -> str:
     ]
     if incident.resolved_at:
         header.append(f"- Resolved: {clock_time(incident.resolved_at, playbook.zone)}")
-    return "\n".join([*header, "", "| When | What |", "|---|---|", *(_row(line) for line in story)]) + "\n"
+    return "\n".join([*header, "", "| When | What |", "|---|---|", *(_row(told.text) for told in story)]) + "\n"
 
 
 def _row(line: str) -> str:

@@ -74,7 +74,7 @@ def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain
 def _timeline(domain: Domain, *, channel_id: str, reference: str | None, respond: Respond, client: WebClient) -> None:
     """Post the incident's timeline here, and attach it as a Markdown file for the postmortem."""
     incident, story = domain.followups.events_of(channel_id=channel_id, reference=reference)
-    message = text_message(f"*Timeline of {incident.ref}*\n" + "\n".join(escape(line) for line in story))
+    message = text_message(f"*Timeline of {incident.ref}*\n" + "\n".join(told.mrkdwn for told in story))
     respond(text=message.text, blocks=message.blocks[:MAX_BLOCKS], response_type="in_channel")
     try:
         client.files_upload_v2(
