@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.app_types import Domain
 from bot.listeners.errors import ack_at_once, answering
+from bot.listeners.payload import actor, button_id
 from bot.render.entries import edit_modal
 from bot.render.text import clock_time, mention
 from bot.store.models import Entry
@@ -25,7 +26,7 @@ def register(app: App, *, domain: Domain) -> None:
             action = body["actions"][0]
             incident_id = int(action["block_id"].removeprefix(ids.NOMINATE_BLOCK_PREFIX))
             result = domain.incidents.nominate(
-                by=_user(body), nominee_id=action["selected_user"], incident_id=incident_id
+                by=actor(body), nominee_id=action["selected_user"], incident_id=incident_id
             )
             text = f"You named {mention(result.communicator.id)} as the communicator for {result.incident.ref}."
             if result.self_nominated:
@@ -34,7 +35,7 @@ def register(app: App, *, domain: Domain) -> None:
 
     def approve_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
-            entry = feed.approve(entry_id=_entry_id(body), by=_user(body))
+            entry = feed.approve(entry_id=button_id(body), by=actor(body))
             due = (
                 f" Next update due by {clock_time(entry.next_update_due_at, zone)}." if entry.next_update_due_at else ""
             )
@@ -46,7 +47,7 @@ def register(app: App, *, domain: Domain) -> None:
 
     def reject_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
-            feed.reject(entry_id=_entry_id(body), by=_user(body))
+            feed.reject(entry_id=button_id(body), by=actor(body))
             respond(text="Rejected. Nothing was posted.", response_type="ephemeral", replace_original=False)
 
     def reviser(
@@ -54,7 +55,7 @@ def register(app: App, *, domain: Domain) -> None:
     ) -> Callable[[dict[str, Any], Respond, WebClient], None]:
         def open_modal(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
             with answering(body, respond=respond, client=client):
-                entry = opened(entry_id=_entry_id(body), by=_user(body))
+                entry = opened(entry_id=button_id(body), by=actor(body))
                 assert entry.id is not None
                 view = edit_modal(entry_id=entry.id, text=entry.text, cause=entry.cause, correcting=correcting)
                 client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -66,12 +67,12 @@ def register(app: App, *, domain: Domain) -> None:
 
     def draft_from_reminder(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
-            view = feed.update_modal(incident_id=int(body["actions"][0]["value"]))
+            view = feed.update_modal(incident_id=button_id(body))
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def no_news(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
-            feed.draft_no_news(incident_id=int(body["actions"][0]["value"]), by=_user(body))
+            feed.draft_no_news(incident_id=button_id(body), by=actor(body))
             respond(
                 text="Drafted “no new information”. It still needs the communicator's approval.",
                 response_type="ephemeral",
@@ -85,11 +86,3 @@ def register(app: App, *, domain: Domain) -> None:
     app.action(ids.REJECT_ACTION)(ack=ack_at_once, lazy=[reject_clicked])
     app.action(ids.EDIT_ACTION)(ack=ack_at_once, lazy=[edit_clicked])
     app.action(ids.CORRECT_ACTION)(ack=ack_at_once, lazy=[correct_clicked])
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str(body["user"]["id"])
-
-
-def _entry_id(body: dict[str, Any]) -> int:
-    return int(body["actions"][0]["value"])

@@ -12,6 +12,7 @@ from bot import ids
 from bot.app_types import Domain
 from bot.incidents.audit import NOT_OWED, OFFERED
 from bot.listeners.errors import ack_at_once, answering
+from bot.listeners.payload import actor, button_id
 from bot.render.followups import postmortem_modal
 
 
@@ -21,19 +22,19 @@ def register(app: App, *, domain: Domain) -> None:
 
     def email_sent(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
-            followups.mark_email_sent(incident_id=_incident(body), by=_user(body))
+            followups.mark_email_sent(incident_id=button_id(body), by=actor(body))
 
     def credits_offered(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
-            followups.decide_credits(incident_id=_incident(body), by=_user(body), decision=OFFERED)
+            followups.decide_credits(incident_id=button_id(body), by=actor(body), decision=OFFERED)
 
     def credits_not_owed(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
-            followups.decide_credits(incident_id=_incident(body), by=_user(body), decision=NOT_OWED)
+            followups.decide_credits(incident_id=button_id(body), by=actor(body), decision=NOT_OWED)
 
     def postmortem_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
-            incident = followups.postmortem_opened(incident_id=_incident(body), by=_user(body))
+            incident = followups.postmortem_opened(incident_id=button_id(body), by=actor(body))
             assert incident.id is not None
             view = postmortem_modal(incident_id=incident.id, ref=incident.ref)
             client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -58,14 +59,6 @@ def register(app: App, *, domain: Domain) -> None:
     app.action(ids.CREDITS_NOT_OWED_ACTION)(ack=ack_at_once, lazy=[credits_not_owed])
     app.action(ids.POSTMORTEM_ACTION)(ack=ack_at_once, lazy=[postmortem_clicked])
     app.view(ids.POSTMORTEM_VIEW)(ack=postmortem_ack, lazy=[postmortem_submitted])
-
-
-def _incident(body: dict[str, Any]) -> int:
-    return int(body["actions"][0]["value"])
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str(body["user"]["id"])
 
 
 def _url(view: dict[str, Any]) -> str:
