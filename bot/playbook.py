@@ -146,7 +146,7 @@ class CustomerEmail(BaseModel):
     @field_validator("sender")
     @classmethod
     def _a_person(cls, value: str | None) -> str | None:
-        if value is not None and re.search(r"no-?reply", value, re.IGNORECASE):
+        if value is not None and re.search(r"no[-_ ]?reply|do[-_ ]?not[-_ ]?reply", value, re.IGNORECASE):
             raise ValueError("the customer email comes from a named person, never from a noreply address")
         return value
 

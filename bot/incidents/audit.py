@@ -72,7 +72,7 @@ def audit(incident: Incident, entries: list[Entry], playbook: Playbook, *, now: 
         _postmortem(incident, playbook),
     ]
     on_time = sum(gap.at <= gap.committed for gap in gaps)
-    longest = max(gaps, key=lambda gap: gap.taken - gap.allowed, default=None)
+    longest = max(gaps, key=lambda gap: gap.taken, default=None)
     end = incident.resolved_at or now
     metrics = [
         (

@@ -25,7 +25,14 @@ EMAIL_SENT = "email_sent"
 CREDITS_DECIDED = "credits_decided"
 POSTMORTEM_LINKED = "postmortem_linked"
 FOLLOW_UP_REMINDED = "follow_up_reminded"
-_URL = re.compile(r"^https?://\S+$")
+_URL = re.compile(r"^https?://[^\s/]+\.[^\s/]+\S*$")
+LINK_PROBLEM = "Paste the postmortem's full link, like https://wiki.example.com/postmortems/inc-12"
+
+
+def link_problem(url: str) -> str | None:
+    """Why `url` is not a usable postmortem link, or None."""
+    link = url.strip()
+    return None if _URL.match(link) and len(link) <= 500 else LINK_PROBLEM
 
 
 class FollowUps(Flows):
@@ -94,8 +101,8 @@ class FollowUps(Flows):
     def add_postmortem(self, *, incident_id: int, by: str, url: str) -> Incident:
         """Record the postmortem's link; the daily reminders stop."""
         link = url.strip()
-        if not _URL.match(link) or len(link) > 500:
-            raise UserError("Paste the postmortem's link, starting with https://.", field=ids.URL_BLOCK)
+        if link_problem(link):
+            raise UserError(LINK_PROBLEM, field=ids.URL_BLOCK)
         with session_scope(self._engine) as session:
             incident = self._resolved(session, incident_id, by=by)
             incident.postmortem_url, incident.postmortem_by, incident.postmortem_at = link, by, self._clock.now()
@@ -130,7 +137,12 @@ class FollowUps(Flows):
                     continue
                 due = incident.resolved_at + playbook.customer_email_within
                 text = self._notices.templates.render(
-                    "email_reminder.md.j2", ref=incident.ref, due=clock_time(due, playbook.zone), left=span(due - now)
+                    "email_reminder.md.j2",
+                    ref=incident.ref,
+                    due=clock_time(due, playbook.zone),
+                    left=span(due - now),
+                    within=span(playbook.customer_email_within),
+                    channel=incident.channel_id,
                 )
                 self._owe(session, incident, self._notices.plain(text), channel_id=approver(incident))
                 timeline.record(session, incident, FOLLOW_UP_REMINDED, by=None, at=now, reminder="customer_email")
@@ -259,6 +271,7 @@ class FollowUps(Flows):
             select(Entry).where(Entry.incident_id == incident.id, Entry.kind == RESOLUTION, Entry.state == APPROVED)
         ).first()
         owed = credits_owed(incident, self._playbook, now=incident.resolved_at)
+        restored = clock_time(incident.resolved_at, zone)
         return self._notices.templates.render_text(
             "customer_email.md.j2",
             day=incident.declared_at.astimezone(zone).strftime("%A %d %B"),
@@ -267,7 +280,7 @@ class FollowUps(Flows):
             duration=span(incident.resolved_at - incident.declared_at),
             label=self._playbook.severities[incident.severity].label,
             cause=(resolution.cause if resolution else None) or "we are still confirming the cause",
-            resolution=resolution.text if resolution else "service is fully restored.",
+            resolution=f"the cause above; the service has worked normally since {restored}.",
             postmortem=self._playbook.severities[incident.severity].postmortem,
             credits=self._playbook.credits.policy if owed else "",
             sender=self._sender(incident),
@@ -292,7 +305,7 @@ class FollowUps(Flows):
 
     def _named(self, session: Session, *, channel_id: str | None, reference: str | None) -> Incident:
         if reference:
-            match = re.fullmatch(r"(?i)(?:INC-)?(\d+)", reference.strip())
+            match = re.fullmatch(r"(?i)(?:INC-)?(\d{1,9})", reference.strip())
             incident = session.get(Incident, int(match.group(1))) if match else None
             if incident is None:
                 raise UserError(f"There is no incident “{escape(reference.strip())}”. Use a reference like INC-12.")

@@ -12,19 +12,19 @@ _SAID = {
     "declared": "declared {severity} · {label}: {title}",
     "communicator_nominated": "named {communicator} the communicator",
     "severity_changed": "changed the severity from {old} to {new}",
-    "drafted": "drafted an update: {text}",
+    "drafted": "drafted {what}: {text}",
     "edited": "edited a draft: {new}",
     "approved": "approved ({phase}): {text}",
     "rejected": "rejected a draft",
     "corrected": "corrected an entry: {new}",
     "resolved": "resolved it; cause: {cause}",
-    "reminder_sent": "reminder sent: {reminder} for the update due {due}",
+    "reminder_sent": "sent the {reminder} reminder for the update due {due}",
     "mirror_unreachable": "the mirror channel could not be reached ({error})",
-    "email_drafted": "the customer email was drafted",
+    "email_drafted": "drafted the customer email",
     "email_sent": "marked the customer email sent",
     "credits_decided": "recorded credits as {decision}",
     "postmortem_linked": "added the postmortem link {url}",
-    "follow_up_reminded": "reminder sent: {reminder}",
+    "follow_up_reminded": "sent the {reminder} reminder",
 }
 
 
@@ -56,7 +56,21 @@ def lines(incident: Incident, events: list[TimelineEvent], playbook: Playbook) -
     return out
 
 
+_READABLE = {
+    "heads_up": "heads-up",
+    "overdue": "overdue",
+    "escalation": "escalation",
+    "customer_email": "customer email",
+    "postmortem": "postmortem",
+}
+
+
 def _said(event: TimelineEvent, data: dict[str, str]) -> str:
+    data = {**data, "what": "the resolution" if data.get("entry_kind") == "resolution" else "an update"}
+    if "reminder" in data:
+        data["reminder"] = _READABLE.get(data["reminder"], data["reminder"])
+    if "due" in data:
+        data["due"] = data["due"][11:16] + " UTC" if len(data["due"]) >= 16 else data["due"]
     template = _SAID.get(event.kind, event.kind.replace("_", " "))
     try:
         return template.format(**data)

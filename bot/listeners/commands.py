@@ -72,13 +72,25 @@ def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain
 
 
 def _timeline(domain: Domain, *, channel_id: str, reference: str | None, respond: Respond, client: WebClient) -> None:
-    """Post the incident's timeline here, and attach it as a Markdown file for the postmortem."""
+    """Post the incident's timeline in its war room, and attach it there as a Markdown file for the postmortem.
+
+    It holds internal text, so it only ever goes to the war room (never the mirror or another channel).
+    """
     incident, story = domain.followups.events_of(channel_id=channel_id, reference=reference)
     message = text_message(f"*Timeline of {incident.ref}*\n" + "\n".join(told.mrkdwn for told in story))
-    respond(text=message.text, blocks=message.blocks[:MAX_BLOCKS], response_type="in_channel")
+    blocks = message.blocks[:MAX_BLOCKS]
+    war_room = incident.channel_id
+    if channel_id == war_room:
+        respond(text=message.text, blocks=blocks, response_type="in_channel")
+    else:
+        client.chat_postMessage(channel=war_room, text=message.text, blocks=blocks)
+        respond(
+            text=f"Posted {incident.ref}'s timeline in its war room, {channel_link(war_room)}.",
+            response_type="ephemeral",
+        )
     try:
         client.files_upload_v2(
-            channel=channel_id,
+            channel=war_room,
             filename=f"{incident.ref}-timeline.md",
             title=f"{incident.ref} timeline",
             content=markdown(incident, story, domain.playbook),
@@ -87,8 +99,8 @@ def _timeline(domain: Domain, *, channel_id: str, reference: str | None, respond
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else "error"
         raise UserError(
-            f"The timeline is above, but the Markdown file could not be attached here ({code}). "
-            "Invite Warroom to this channel with `/invite @Warroom`, then run `/incident timeline` again."
+            f"The timeline is posted, but the Markdown file could not be attached ({code}). "
+            "Invite Warroom to the war room with `/invite @Warroom`, then run `/incident timeline` again."
         ) from None
 
 

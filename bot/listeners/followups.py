@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.app_types import Domain
 from bot.incidents.audit import NOT_OWED, OFFERED
+from bot.incidents.followups import link_problem
 from bot.listeners.errors import ack_at_once, answering
 from bot.listeners.payload import actor, button_id
 from bot.render.followups import postmortem_modal
@@ -40,15 +41,15 @@ def register(app: App, *, domain: Domain) -> None:
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def postmortem_ack(ack: Ack, view: dict[str, Any]) -> None:
-        url = _url(view)
-        if url.startswith(("http://", "https://")):
-            ack()
+        problem = link_problem(_url(view))
+        if problem:
+            ack(response_action="errors", errors={ids.URL_BLOCK: problem})
         else:
-            ack(response_action="errors", errors={ids.URL_BLOCK: "Paste the postmortem's link, starting with https://"})
+            ack()
 
     def postmortem_submitted(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         url = _url(view)
-        if not url.startswith(("http://", "https://")):
+        if link_problem(url):
             return  # the modal showed the mistake and stayed open
         incident_id = int(json.loads(view["private_metadata"])["incident"])
         with answering(body, respond=None, client=client):
