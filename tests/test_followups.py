@@ -112,7 +112,7 @@ def test_each_follow_up_click_is_recorded_and_the_checklist_updates_in_place(war
         lambda: [
             c
             for c in warroom.fake.received("chat.update", channel=WAR_ROOM, where=lambda c: "Follow-ups for" in c.text)
-            if "Credits:* offered" in c.text
+            if "Credits:* offered" in c.text and "Customer email:* sent" in c.text
         ]
     )
     assert update[-1].params["ts"] == next(
