@@ -195,11 +195,6 @@ class Incidents(Flows):
             query = select(Incident).where(col(Incident.resolved_at).is_(None)).order_by(col(Incident.id))
             return list(session.exec(query))
 
-    def open_incident_in(self, channel_id: str) -> Incident:
-        """The open incident of this channel, or a UserError saying how to declare one."""
-        with Session(self._engine) as session:
-            return self._find(session, channel_id=channel_id)
-
     # -- helpers ------------------------------------------------------------------------------------------
 
     def _announce_communicator(self, session: Session, incident: Incident, *, by: str) -> None:
