@@ -143,6 +143,8 @@ def test_two_replicas_deliver_each_message_exactly_once(database_url: str) -> No
     try:
         with running(database_url, fake=fake) as one, running(database_url, fake=fake) as two:
             channels = [f"CROOM{n:04d}" for n in range(12)]
+            for channel in channels:
+                fake.add_channel(channel, channel.lower())
             threads = [
                 threading.Thread(
                     target=(one if n % 2 else two).command,

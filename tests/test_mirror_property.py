@@ -96,6 +96,7 @@ class Run:
 @given(script=steps)
 def test_the_mirror_never_receives_text_that_was_not_approved(warroom: Harness, script: list[tuple]) -> None:  # type: ignore[type-arg]
     channel = f"CPROP{next(_channels):04d}"
+    warroom.fake.add_channel(channel, channel.lower())
     incident = warroom.declare("P2 Property outage", channel=channel)
     run = Run(warroom=warroom, channel=channel, incident_id=incident.id or 0)
     warroom.command(f"communicator <@{DANA}|dana>", channel=channel)

@@ -9,10 +9,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import yaml
+
 BOT_USER = "UWARROOMBOT"
+WORKSPACE = "Acme Corp"
+WORKSPACE_URL = "https://acme.slack.com/"
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+
+
+def installed_scopes() -> set[str]:
+    """The bot scopes of an app installed from manifest.yml, as Slack grants them."""
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    return set(manifest["oauth_config"]["scopes"]["bot"])
 
 
 class _Server(ThreadingHTTPServer):
@@ -57,6 +69,15 @@ class Fault:
     times: int = 1
     channel: str | None = None  # only calls to this channel
 
+    def __post_init__(self) -> None:
+        if self.status == 429 and not any(name.lower() == "retry-after" for name in self.headers):
+            self.headers = {**self.headers, "Retry-After": "1"}  # Slack always says how long to wait
+
+
+def _flag(value: Any) -> bool:
+    """A boolean Web API argument as slack_sdk sends it ("1"/"0") or as JSON sends it."""
+    return value is True or str(value).lower() in ("1", "true")
+
 
 class FakeSlack:
     """Records calls; answers like Slack; can be told to fail, throttle or stall."""
@@ -65,6 +86,11 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.members: set[str] = set()  # the channels the bot is in
+        self.scopes: set[str] = installed_scopes()  # the bot token's scopes; a test may take some away
+        self.revoked: set[str] = set()  # tokens Slack answers invalid_auth to (revoked, mistyped, another app's)
+        self.socket_mode_url: Callable[[], str] | None = None  # issues apps.connections.open URLs (socket_slack.py)
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Condition()
         self._ts = 0
@@ -129,6 +155,28 @@ class FakeSlack:
             "is_bot": is_bot,
             "profile": {"display_name": name, "real_name": name},
         }
+
+    def add_channel(self, channel_id: str, name: str, *, private: bool = False, member: bool = True) -> None:
+        """A channel in the workspace; with `member`, the bot has been invited to it."""
+        with self._lock:
+            self.channels[channel_id] = {"id": channel_id, "name": name, "is_private": private, "is_archived": False}
+            if member:
+                self.members.add(channel_id)
+
+    def remove_bot(self, channel_id: str) -> None:
+        """The bot is removed from (or was never invited to) the channel."""
+        with self._lock:
+            self.members.discard(channel_id)
+
+    def invite_bot(self, channel_id: str) -> None:
+        """`/invite @Warroom` in the channel."""
+        with self._lock:
+            self.members.add(channel_id)
+
+    @staticmethod
+    def dm_channel(user_id: str) -> str:
+        """The ID of the bot's DM with this user, as conversations.open returns it."""
+        return "D" + user_id[1:]
 
     def fail(self, method: str, fault: Fault) -> None:
         """Answer the next `fault.times` calls of `method` with `fault`."""
@@ -201,6 +249,7 @@ class FakeSlack:
             method = "upload"
         else:
             method = path.removeprefix("/api/")
+        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ") or str(params.get("token") or "")
         with self._lock:
             self.calls.append(Call(method=method, params=params))
             self._lock.notify_all()
@@ -215,11 +264,41 @@ class FakeSlack:
             body = {"ok": False, "error": fault.error or "internal_error"}
             self._send(request, fault.status, body, fault.headers)
             return
-        answer = self._answer(method, params)  # Slack acts first; a slow answer may never reach a dying app
+        refused = None if method.startswith("response:") or method == "upload" else self._refuse(method, token, params)
+        answer = refused or self._answer(method, params)  # Slack acts first; a slow answer may never reach a dying app
         if fault is not None:
             time.sleep(fault.delay)
         with contextlib.suppress(OSError):  # the app hung up (killed, or timed out) after Slack had acted
-            self._send(request, 200, answer, {})
+            self._send(request, 200, answer, self._scope_header(token))
+
+    def _refuse(self, method: str, token: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's answer to a token it does not accept for `method`, or None when the call may proceed."""
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if token in self.revoked or not token.startswith(("xoxb-", "xapp-")):
+            return {"ok": False, "error": "invalid_auth"}
+        if (method == "apps.connections.open") != token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        needed = self._needed_scope(method, params)
+        if needed is not None and token.startswith("xoxb-") and needed not in self.scopes:
+            provided = ",".join(sorted(self.scopes))
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": provided}
+        return None
+
+    def _needed_scope(self, method: str, params: dict[str, Any]) -> str | None:
+        if method != "conversations.info":
+            return None
+        with self._lock:
+            info = self.channels.get(str(params.get("channel") or ""))
+        return "groups:read" if info is not None and info["is_private"] else "channels:read"
+
+    def _scope_header(self, token: str) -> dict[str, str]:
+        """Slack names a token's scopes in the x-oauth-scopes header of every Web API answer."""
+        if token.startswith("xoxb-"):
+            return {"x-oauth-scopes": ",".join(sorted(self.scopes))}
+        if token.startswith("xapp-"):
+            return {"x-oauth-scopes": "connections:write"}
+        return {}
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method.startswith("response:") or method == "upload":
@@ -233,18 +312,45 @@ class FakeSlack:
             files = params.get("files")
             files = json.loads(files) if isinstance(files, str) else files
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files or []]}
+        if method == "apps.connections.open":  # a one-use WebSocket URL; without a stand-in, one that refuses
+            return {"ok": True, "url": self.socket_mode_url() if self.socket_mode_url else "ws://127.0.0.1:9/link/"}
         if method == "auth.test":
-            return {"ok": True, "user_id": BOT_USER, "bot_id": "BWARROOM", "team_id": "T0TEAM", "user": "warroom"}
+            return {
+                "ok": True,
+                "url": WORKSPACE_URL,
+                "team": WORKSPACE,
+                "user": "warroom",
+                "team_id": "T0TEAM",
+                "user_id": BOT_USER,
+                "bot_id": "BWARROOM",
+                "is_enterprise_install": False,
+            }
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
         if method == "chat.postMessage":
+            channel, error = self._postable(str(params.get("channel") or ""))
+            if error:
+                return {"ok": False, "error": error}
+            metadata = params.get("metadata")
             with self._lock:
                 self._ts += 1
                 ts = f"1790000000.{self._ts:06d}"
-                message = {"ts": ts, "text": params.get("text"), "metadata": params.get("metadata")}
-                self.messages.setdefault(str(params.get("channel")), []).append(message)
-            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+                message = {
+                    "ts": ts,
+                    "text": params.get("text"),
+                    "metadata": json.loads(metadata) if isinstance(metadata, str) else metadata,
+                    "thread_ts": params.get("thread_ts"),
+                }
+                self.messages.setdefault(channel, []).append(message)
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "conversations.open":
+            users = str(params.get("users") or "").split(",")
+            if len(users) != 1 or users[0] not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "channel": {"id": self.dm_channel(users[0])}}
+        if method == "conversations.info":
+            return self._info(str(params.get("channel") or ""))
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return {
@@ -253,22 +359,72 @@ class FakeSlack:
                 "permalink": f"https://acme.slack.com/archives/{params.get('channel')}/p{ts}",
             }
         if method == "conversations.history":
-            with self._lock:
-                history = list(reversed(self.messages.get(str(params.get("channel")), [])))
-            limit = int(params.get("limit") or 100)
-            return {"ok": True, "messages": history[:limit], "has_more": len(history) > limit}
+            return self._history(params)
         if method == "chat.postEphemeral":
-            return {"ok": True, "message_ts": "1790000000.999999"}
+            _, error = self._postable(str(params.get("channel") or ""), direct=False)
+            return {"ok": False, "error": error} if error else {"ok": True, "message_ts": "1790000000.999999"}
         if method == "chat.update":
-            with self._lock:
-                for message in self.messages.get(str(params.get("channel")), []):
-                    if message["ts"] == params.get("ts"):
-                        message["text"] = params.get("text")
-                        message["edits"] = message.get("edits", 0) + 1
-            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+            return self._update(params)
         if method == "views.open":
             return {"ok": True, "view": {"id": "VFAKE"}}
         return {"ok": True}
+
+    def _postable(self, channel: str, *, direct: bool = True) -> tuple[str, str | None]:
+        """Where a post to `channel` lands, or Slack's error: a user ID posts in the bot's DM with them."""
+        with self._lock:
+            if direct and channel[:1] in ("U", "W"):
+                return (self.dm_channel(channel), None) if channel in self.users else (channel, "channel_not_found")
+            if channel[:1] == "D":
+                known = any(self.dm_channel(user) == channel for user in self.users)
+                return channel, None if known else "channel_not_found"
+            info = self.channels.get(channel)
+            if info is None or (info["is_private"] and channel not in self.members):
+                return channel, "channel_not_found"
+            if info["is_archived"]:
+                return channel, "is_archived"
+            return channel, None if channel in self.members else "not_in_channel"
+
+    def _info(self, channel: str) -> dict[str, Any]:
+        with self._lock:
+            if channel[:1] == "D":
+                _, error = self._postable(channel)
+                if error:
+                    return {"ok": False, "error": error}
+                return {"ok": True, "channel": {"id": channel, "is_im": True, "is_member": True}}
+            info = self.channels.get(channel)
+            if info is None or (info["is_private"] and channel not in self.members):
+                return {"ok": False, "error": "channel_not_found"}
+            member = channel in self.members
+            return {"ok": True, "channel": {**info, "is_channel": not info["is_private"], "is_member": member}}
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages, newest first; metadata only when asked for with include_all_metadata."""
+        channel = str(params.get("channel") or "")
+        _, error = self._postable(channel, direct=False)
+        if error:
+            return {"ok": False, "error": error}
+        with_metadata = _flag(params.get("include_all_metadata"))
+        with self._lock:
+            history = [
+                {k: v for k, v in message.items() if with_metadata or k != "metadata"}
+                for message in reversed(self.messages.get(channel, []))
+                if not message.get("thread_ts") or message.get("thread_ts") == message["ts"]
+            ]
+        limit = int(params.get("limit") or 100)
+        return {"ok": True, "messages": history[:limit], "has_more": len(history) > limit}
+
+    def _update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        _, error = self._postable(channel, direct=False)
+        if error:
+            return {"ok": False, "error": error}
+        with self._lock:
+            for message in self.messages.get(channel, []):
+                if message["ts"] == params.get("ts"):
+                    message["text"] = params.get("text")
+                    message["edits"] = message.get("edits", 0) + 1
+                    return {"ok": True, "channel": channel, "ts": params.get("ts")}
+        return {"ok": False, "error": "message_not_found"}
 
     @staticmethod
     def _send(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:

@@ -190,6 +190,8 @@ def running(
 def start_fake_slack() -> FakeSlack:
     """A fake Slack that knows the test's people."""
     fake = FakeSlack().start()
+    for channel_id, name in ((MIRROR, "support-mirror"), (WAR_ROOM, "incident-room"), (OTHER_ROOM, "other-room")):
+        fake.add_channel(channel_id, name)
     for user_id, name in ((LEAD, "Lee Lead"), (DANA, "Dana"), (ERIN, "Erin")):
         fake.add_user(user_id, name)
     fake.add_user(BOTTY, "Deploybot", is_bot=True)
