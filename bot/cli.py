@@ -60,17 +60,9 @@ def _slack_refuses(settings: Settings) -> str | None:
 
 def _run(settings: Settings) -> int:
     if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.socket_mode import serve_socket_mode  # the app token was proven at start (bot/startup.py)
 
-        from bot.runtime import build
-
-        warroom = build(settings)
-        warroom.start()
-        try:
-            SocketModeHandler(warroom.app, app_token=settings.slack_app_token).start()  # type: ignore[no-untyped-call]
-        finally:
-            warroom.stop()
-        return 0
+        return serve_socket_mode(settings)
     from bot.server import WarroomServer
 
     WarroomServer(settings).run()
