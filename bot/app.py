@@ -19,7 +19,7 @@ from bot.incidents.flows import Incidents
 from bot.incidents.followups import FollowUps
 from bot.incidents.notices import Notices
 from bot.incidents.people import Directory
-from bot.listeners import actions, commands, errors, followups, views
+from bot.listeners import actions, commands, errors, followups, intake, views
 from bot.playbook import Playbook
 from bot.render.templates import Templates
 
@@ -71,6 +71,7 @@ def create_app(settings: Settings, *, domain: Domain, slack_client: WebClient) -
         process_before_response=True,  # acks run on the request thread; the work runs in lazy listeners
         logger=logging.getLogger("warroom.bolt"),
     )
+    intake.register(app)
     commands.register(app, domain=domain)
     actions.register(app, domain=domain)
     views.register(app, domain=domain)

@@ -2,7 +2,7 @@
 
 Listeners ack on the request thread and do their work in Bolt lazy listeners, inside `answering(...)`: Bolt
 does not pass errors from lazy listeners to its error handler. `register` still installs that handler for
-errors raised while acking.
+errors raised while acking; it answers only requests that passed verification (see bot/listeners/intake.py).
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.incidents.errors import UserError
+from bot.listeners.intake import VERIFIED, MalformedRequest
 
 log = logging.getLogger(__name__)
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -43,8 +44,17 @@ def register(app: App) -> None:
     """Answer errors that escape a listener before it could run its flow."""
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], respond: Respond | None, client: WebClient) -> None:
+    def on_error(
+        error: Exception, body: dict[str, Any], context: BoltContext, respond: Respond | None, client: WebClient
+    ) -> BoltResponse | None:
+        if not context.get(VERIFIED):  # failed before verification: nothing in the body may be used
+            log.warning("refused a request that failed before it was verified: %s", type(error).__name__)
+            return BoltResponse(status=401, body="Unauthorized")
+        if isinstance(error, MalformedRequest):
+            log.warning("refused a malformed %s request: %s", body.get("type") or body.get("command"), error)
+            return BoltResponse(status=400, body=f"Bad Request: {error}")
         tell(explain(error, body), body=body, respond=respond, client=client)
+        return None
 
 
 def explain(error: Exception, body: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from bot import ids
 from bot.app_types import Domain
 from bot.incidents.errors import UserError
 from bot.listeners.errors import answering
+from bot.listeners.intake import MalformedRequest
 from bot.render.text import unescape
 
 
@@ -63,7 +64,7 @@ def register(app: App, *, domain: Domain) -> None:
         text = _text(values, ids.TEXT_BLOCK, ids.TEXT_ACTION)
         if not text.strip():
             return
-        phase = (values[ids.PHASE_BLOCK][ids.PHASE_ACTION].get("selected_option") or {}).get("value")
+        phase = (values.get(ids.PHASE_BLOCK, {}).get(ids.PHASE_ACTION, {}).get("selected_option") or {}).get("value")
         channel_id = json.loads(view["private_metadata"])["channel"]
         with answering({**body, "channel_id": channel_id}, respond=None, client=client):
             feed.draft(channel_id=channel_id, by=body["user"]["id"], text=text, phase=phase)
@@ -99,7 +100,9 @@ def _ack(ack: Ack, errors: dict[str, str]) -> None:
 
 def _declaration(view: dict[str, Any]) -> _Declaration:
     values = view["state"]["values"]
-    option = values[ids.SEVERITY_BLOCK][ids.SEVERITY_ACTION].get("selected_option") or {}
+    if ids.SEVERITY_BLOCK not in values or ids.TITLE_BLOCK not in values:  # Slack always sends every input block
+        raise MalformedRequest("a declare submission without the severity and title fields")
+    option = values[ids.SEVERITY_BLOCK].get(ids.SEVERITY_ACTION, {}).get("selected_option") or {}
     communicator = values.get(ids.COMMUNICATOR_BLOCK, {}).get(ids.COMMUNICATOR_ACTION, {}).get("selected_user")
     return _Declaration(
         channel_id=view["private_metadata"],

@@ -164,7 +164,7 @@ def running(
     server = make_server(
         "127.0.0.1",
         0,
-        wsgi_app(SlackRequestHandler(warroom.app, path=EVENTS_PATH)),
+        wsgi_app(SlackRequestHandler(warroom.app, path=EVENTS_PATH), signing_secret=settings.slack_signing_secret),
         server_class=_ThreadingWSGIServer,
         handler_class=_QuietHandler,
     )

@@ -43,11 +43,11 @@ class Slack:
         self.secret = secret
 
     def post(self, body: str, *, timestamp: str | None = None, signature: str | None = None) -> Reply:
-        stamp = timestamp or str(int(time.time()))
+        stamp = str(int(time.time())) if timestamp is None else timestamp
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": signature or sign(self.secret, stamp, body),
+            "X-Slack-Signature": sign(self.secret, stamp, body) if signature is None else signature,
         }
         request = urllib.request.Request(self.app_url, data=body.encode(), headers=headers, method="POST")
         try:

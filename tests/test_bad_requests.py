@@ -1,0 +1,193 @@
+"""Requests that are not Slack's, or not shaped as Slack shapes them: refused, and nothing from them is used."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.support.fake_slack import Call
+from tests.support.feed import opened_view
+from tests.support.harness import LEAD, WAR_ROOM, Harness
+from tests.support.slack_requests import sign
+
+
+def _effects(warroom: Harness) -> list[Call]:
+    """Everything Warroom sent to Slack, other than looking itself up."""
+    warroom.fake.quiet()
+    return [c for c in warroom.fake.calls if c.method != "auth.test"]
+
+
+def _command(warroom: Harness, text: str = "declare P1 Checkout down", response: str = "evil") -> str:
+    return warroom.slack.command_body(text, user=LEAD, channel=WAR_ROOM, response=response)
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "signature"),
+    [
+        ("abc", "v0=" + "0" * 64),
+        ("", "v0=" + "0" * 64),
+        ("-1", "v0=" + "0" * 64),
+        ("1790000000.5", "v0=" + "0" * 64),
+        ("1e9", "v0=" + "0" * 64),
+        (None, "v0=garbage"),
+        (None, ""),
+        (None, "v1=" + "0" * 64),
+    ],
+)
+def test_an_unsigned_or_garbled_request_gets_401_and_no_effect(
+    warroom: Harness, timestamp: str | None, signature: str
+) -> None:
+    body = _command(warroom)
+    stamp = str(int(time.time())) if timestamp is None else timestamp
+
+    reply = warroom.slack.post(body, timestamp=stamp, signature=signature)
+
+    assert reply.status == 401
+    assert _effects(warroom) == []
+    assert warroom.incidents() == []
+
+
+def test_an_unsigned_request_without_a_response_url_never_makes_warroom_post(warroom: Harness) -> None:
+    fields = {"command": "/incident", "text": "declare P1 x", "user_id": LEAD, "channel_id": WAR_ROOM}
+    body = urlencode(fields)
+
+    reply = warroom.slack.post(body, timestamp="abc", signature="v0=" + "0" * 64)
+
+    assert reply.status == 401
+    assert _effects(warroom) == []
+
+
+def test_a_request_without_signature_headers_gets_401(warroom: Harness) -> None:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(warroom.slack.app_url, data=_command(warroom).encode(), method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+
+    assert refused.value.code == 401
+    refused.value.close()
+    assert _effects(warroom) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "payload=%7Bnot+json",
+        "payload=" + json.dumps([1, 2]),
+        "payload=42",
+        "payload=null",
+        '{"type": "block_actions", ',
+        "payload=%FF%FE",
+    ],
+)
+def test_a_signed_body_that_cannot_be_read_gets_400_and_no_effect(warroom: Harness, body: str) -> None:
+    reply = warroom.slack.post(body)
+
+    assert reply.status == 400
+    assert _effects(warroom) == []
+
+
+NOWHERE = "http://127.0.0.1:9"  # never reached: these requests must have no effect
+
+
+def _action(**overrides: Any) -> dict[str, Any]:
+    return {
+        "type": "block_actions",
+        "user": {"id": LEAD},
+        "api_app_id": "AWARROOM",
+        "team": {"id": "T0TEAM"},
+        "container": {"type": "message", "channel_id": WAR_ROOM},
+        "channel": {"id": WAR_ROOM},
+        "trigger_id": "1.trigger",
+        "response_url": f"{NOWHERE}/response/evil",
+        "actions": [{"action_id": "entry_approve", "value": "1", "type": "button"}],
+        **overrides,
+    }
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        _action(actions=[]),
+        _action(actions="approve"),
+        _action(actions=[{"value": "1", "type": "button"}]),
+        _action(actions=[{"action_id": "entry_approve", "type": "button"}]),
+        _action(actions=[{"action_id": "entry_approve", "value": "1; DROP", "type": "button"}]),
+        _action(user={}),
+        {"type": "view_submission", "user": {"id": LEAD}, "view": {"callback_id": "declare"}},
+        {"type": "view_submission", "user": {"id": LEAD}, "view": {"callback_id": "declare", "state": []}},
+    ],
+)
+def test_a_signed_payload_missing_what_slack_always_sends_gets_400(
+    warroom: Harness, payload: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    reply = warroom.slack.interaction(payload)
+
+    assert reply.status == 400
+    assert _effects(warroom) == []
+    assert not [r for r in caplog.records if r.exc_info], "no stack trace for a malformed request"
+    assert any("malformed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_declare_submission_without_its_fields_gets_400_and_declares_nothing(
+    warroom: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    warroom.command("declare")
+    view = opened_view(warroom)
+
+    reply = warroom.slack.view_submission(user=LEAD, view=view, values={})
+
+    assert reply.status == 400
+    warroom.fake.quiet()
+    assert warroom.incidents() == []
+    assert [c.method for c in _effects(warroom)] == ["views.open"]
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_a_signed_request_no_listener_handles_gets_404_and_no_effect(warroom: Harness) -> None:
+    shortcut = {"type": "shortcut", "callback_id": "nobody_listens", "user": {"id": LEAD}, "trigger_id": "1.t"}
+
+    reply = warroom.slack.interaction(shortcut)
+
+    assert reply.status == 404
+    assert _effects(warroom) == []
+
+
+def test_nul_in_a_command_is_refused_with_a_clear_answer(warroom: Harness) -> None:
+    reply = warroom.command("declare P1 Checkout\x00 down")
+
+    assert reply.status == 200
+    assert "NUL character" in reply.json()["text"]
+    assert warroom.incidents() == []
+    assert _effects(warroom) == []
+
+
+def test_nul_in_a_modal_field_is_shown_beside_that_field(warroom: Harness) -> None:
+    warroom.command("declare")
+    view = opened_view(warroom)
+    values = {
+        "severity": {"severity_select": {"type": "static_select", "selected_option": {"value": "P2"}}},
+        "title": {"title_input": {"type": "plain_text_input", "value": "Search\x00 is slow"}},
+    }
+
+    reply = warroom.slack.view_submission(user=LEAD, view=view, values=values)
+
+    assert reply.status == 200
+    answer = reply.json()
+    assert answer["response_action"] == "errors" and "NUL character" in answer["errors"]["title"]
+    assert warroom.incidents() == []
+
+
+def test_a_stale_signature_with_a_valid_mac_is_still_refused(warroom: Harness) -> None:
+    body = _command(warroom)
+    stale = str(int(time.time()) - 400)
+
+    reply = warroom.slack.post(body, timestamp=stale, signature=sign(warroom.slack.secret, stale, body))
+
+    assert reply.status == 401
+    assert _effects(warroom) == []
