@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+from pathlib import Path
 
+from bot import startup
 from bot.config import ConfigError, Settings, load_settings
-from bot.playbook import PlaybookError, load_playbook
+from bot.playbook import Playbook, PlaybookError, load_playbook
 from bot.store.db import upgrade
+
+SETUP_SECTION = "README.md#set-it-up-in-slack-in-5-minutes"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,7 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="warroom", description="Warroom: incident war-room communication for Slack")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="upgrade the database and start the app (the default)")
-    sub.add_parser("check", help="validate the settings and the playbook, then exit")
+    check = sub.add_parser(
+        "check", help="prove the tokens, scopes, mirror channel, playbook and templates work with Slack, then exit"
+    )
+    check.add_argument("--offline", action="store_true", help="validate only the settings and the playbook")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="bring the schema up to date")
     args = parser.parse_args(argv)
@@ -25,37 +33,62 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = load_settings()
-        load_playbook(settings.warroom_playbook)
+        playbook = load_playbook(settings.warroom_playbook)
     except (ConfigError, PlaybookError) as error:
         print(f"warroom: configuration problem:\n{_indent(str(error))}", file=sys.stderr)
+        hint = _no_env_hint()
+        if hint:
+            print(hint, file=sys.stderr)
         return 2
+    # From here the settings own the bot token. Bolt's App() would read SLACK_BOT_TOKEN from the environment
+    # again, next to the client that already holds it, and warn "`token` will be unused" once per worker.
+    os.environ.pop("SLACK_BOT_TOKEN", None)
     if args.command == "check":
-        print("warroom: settings and playbook are valid")
-        return 0
-    upgrade(settings.database_url)
+        if args.offline:
+            print("warroom: settings and playbook are valid")
+            return 0
+        return _check(settings, playbook)
     if args.command == "db":
+        upgrade(settings.database_url)
         print("warroom: database is up to date")
         return 0
-    problem = _slack_refuses(settings)
-    if problem:
-        print(f"warroom: {problem}", file=sys.stderr)
+    report = startup.check(settings, playbook)  # before touching the database: a refused token changes nothing
+    for finding in report.findings:
+        if finding.checked and not finding.ok:
+            print(finding.line, file=sys.stderr)
+    if report.blocking:
         return 2
+    upgrade(settings.database_url)
+    print(startup.ready_line(settings, report), flush=True)  # before gunicorn forks: once per start
     return _run(settings)
 
 
-def _slack_refuses(settings: Settings) -> str | None:
-    """One line on why Slack will not work with these settings, or None when the bot token is accepted."""
-    from slack_sdk import WebClient
-    from slack_sdk.errors import SlackApiError
+def _check(settings: Settings, playbook: Playbook) -> int:
+    """`warroom check`: one line per check, exit 0 only when all pass."""
+    report = startup.check(settings, playbook)
+    for finding in report.findings:
+        print(finding.line)
+    failed = sum(not finding.ok for finding in report.findings)
+    if failed:
+        print(f"warroom: {failed} of {len(report.findings)} checks failed")
+        return 1
+    print(f"warroom: all {len(report.findings)} checks passed")
+    return 0
 
-    try:
-        WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10).auth_test()
-    except SlackApiError as error:
-        code = error.response.get("error") if error.response is not None else "no answer"
-        return f"SLACK_BOT_TOKEN: Slack refused it ({code}); copy the Bot User OAuth Token again after installing"
-    except OSError as error:
-        return f"SLACK_API_URL: cannot reach Slack at {settings.slack_api_url} ({error})"
-    return None
+
+def _no_env_hint() -> str | None:
+    """Where to start when there is no .env and the required settings are not in the environment either."""
+    if Path(".env").exists():
+        return None
+    missing = [name for name in ("SLACK_BOT_TOKEN", "WARROOM_MIRROR_CHANNEL") if not os.environ.get(name)]
+    if not missing:
+        return None
+    return (
+        f"warroom: there is no .env in {Path.cwd()}, and {' and '.join(missing)} "
+        f"{'is' if len(missing) == 1 else 'are'} not set in the environment.\n"
+        "  Start from the example in Warroom's source: cp .env.example .env, fill it in, then run warroom check.\n"
+        f'  Step by step: "Set it up in Slack in 5 minutes" ({SETUP_SECTION})'
+    )
 
 
 def _run(settings: Settings) -> int:

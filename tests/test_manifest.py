@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.web.base_client import BaseClient
 
 from bot import ids
+from bot.slack.scopes import BOT_SCOPES
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "manifest.yml"
@@ -42,6 +43,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "views_push": set(),
     "views_publish": set(),
     "conversations_open": {"im:write"},
+    "conversations_info": {"channels:read", "groups:read"},  # public and private mirror channels
+    "apps_connections_open": set(),  # called with the app-level token (connections:write), not the bot token
     "conversations_join": {"channels:join"},
     # Public and private channels; reading DMs would also need im:history / mpim:history.
     "conversations_history": {"channels:history", "groups:history"},
@@ -99,7 +102,8 @@ def unknown_methods_message(uses: dict[str, list[str]]) -> str | None:
     return (
         "bot/ calls Slack Web API methods that METHOD_SCOPES in tests/test_manifest.py does not know.\n"
         "Look up each method's bot scopes at https://docs.slack.dev/reference/methods/<method>, add the method to "
-        "METHOD_SCOPES, and add its scopes to oauth_config.scopes.bot in manifest.yml:\n" + "\n".join(lines)
+        "METHOD_SCOPES, and add its scopes to BOT_SCOPES in bot/slack/scopes.py and to oauth_config.scopes.bot in "
+        "manifest.yml:\n" + "\n".join(lines)
     )
 
 
@@ -176,16 +180,27 @@ def test_bot_scopes_are_exactly_what_the_code_calls(manifest: dict[str, Any]) ->
         for scope in METHOD_SCOPES[method]:
             needed_by.setdefault(scope, []).append(method)
 
+    problems = [
+        f"  missing {scope}, needed by {', '.join(needed_by[scope])}"
+        for scope in sorted(set(needed_by) - set(BOT_SCOPES))
+    ]
+    problems += [
+        f"  unused {scope}: nothing in bot/ needs it, remove it" for scope in sorted(set(BOT_SCOPES) - set(needed_by))
+    ]
+    assert not problems, "BOT_SCOPES in bot/slack/scopes.py differs from what bot/ calls:\n" + "\n".join(problems)
+
+
+def test_manifest_declares_exactly_the_scopes_the_code_needs(manifest: dict[str, Any]) -> None:
     declared_list = manifest["oauth_config"]["scopes"]["bot"]
     declared = set(declared_list)
     assert len(declared_list) == len(declared), f"manifest.yml lists a bot scope twice: {declared_list}"
-    problems = [
-        f"  missing {scope}, needed by {', '.join(needed_by[scope])}" for scope in sorted(set(needed_by) - declared)
-    ]
+    problems = [f"  missing {scope}: {BOT_SCOPES[scope]}" for scope in sorted(set(BOT_SCOPES) - declared)]
     problems += [
-        f"  unused {scope}: nothing in bot/ needs it, remove it" for scope in sorted(declared - set(needed_by))
+        f"  unused {scope}: BOT_SCOPES does not need it, remove it" for scope in sorted(declared - set(BOT_SCOPES))
     ]
-    assert not problems, "manifest.yml's bot scopes differ from what bot/ calls:\n" + "\n".join(problems)
+    assert not problems, "manifest.yml's bot scopes differ from BOT_SCOPES in bot/slack/scopes.py:\n" + "\n".join(
+        problems
+    )
 
 
 def test_scope_scan_catches_a_method_missing_from_the_table() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, meta
 
 from bot.render.text import channel_link, mention, safe, unescape
 
@@ -37,6 +37,13 @@ class Templates:
     def render(self, name: str, **context: object) -> str:
         """Render `name` (e.g. 'activation.md.j2') as mrkdwn; every variable is escaped."""
         return self._env.get_template(name).render(**context).strip()
+
+    def variables(self, name: str) -> set[str]:
+        """The variables template `name` reads in any of its branches."""
+        loader = self._env.loader
+        assert loader is not None  # always the ChoiceLoader built above
+        source, _, _ = loader.get_source(self._env, name)
+        return meta.find_undeclared_variables(self._env.parse(source))
 
     def render_text(self, name: str, **context: object) -> str:
         """Render `name` as plain text, for text a person edits before it is sent (drafts, the customer email).
