@@ -214,7 +214,9 @@ def check_templates(settings: Settings, playbook: Playbook) -> list[Finding]:
 def ready_line(settings: Settings, report: Report) -> str:
     """One line saying Warroom is up: workspace, mode, mirror channel and database (never its password)."""
     workspace = report.identity.workspace if report.identity is not None else "an unknown workspace"
-    mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {settings.port}"
+    mode = (
+        f"Socket Mode (/healthz on port {settings.port})" if settings.socket_mode else f"HTTP on port {settings.port}"
+    )
     mirror = settings.warroom_mirror_channel
     mirror = f"#{report.mirror_name} ({mirror})" if report.mirror_name and report.mirror_name != mirror else mirror
     database = make_url(settings.database_url).render_as_string(hide_password=True)

@@ -136,14 +136,15 @@ def test_the_ready_line_never_shows_the_database_password(tmp_path: Path) -> Non
 def test_socket_mode_is_used_when_an_app_token_is_set(tmp_path: Path) -> None:
     fake = start_fake_slack()
     try:
-        env = _environment(fake, tmp_path, SLACK_APP_TOKEN="xapp-1-test")
+        port = _free_port()
+        env = _environment(fake, tmp_path, SLACK_APP_TOKEN="xapp-1-test", PORT=str(port))
         with _started(env, tmp_path) as started:
             fake.wait_for("apps.connections.open", count=2, timeout=20)  # the start-up check, then the connection
     finally:
         fake.stop()
     assert _ready_lines(started.output) == [
-        f"warroom: ready in Acme Corp, Socket Mode, mirror channel #support-mirror (CMIRROR01), "
-        f"database sqlite:///{tmp_path / 'warroom.db'}"
+        f"warroom: ready in Acme Corp, Socket Mode (/healthz on port {port}), "
+        f"mirror channel #support-mirror (CMIRROR01), database sqlite:///{tmp_path / 'warroom.db'}"
     ]
     assert BOLT_WARNING not in started.output
 
