@@ -46,7 +46,7 @@ def build_domain(
     followups = FollowUps(directory=directory, **shared)
     return Domain(
         incidents=Incidents(directory=directory, **shared),
-        feed=Feed(on_resolved=followups.after_resolution, **shared),
+        feed=Feed(on_resolved=followups.after_resolution, sender_for=followups.sender_for, **shared),
         cadence=Cadence(**shared),  # type: ignore[arg-type]
         followups=followups,
         notices=notices,

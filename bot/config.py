@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     warroom_delivery_lease: timedelta = Field(
         default=timedelta(seconds=60), description="how long a worker may hold a message it is delivering"
     )
+    warroom_outbox_retention: timedelta = Field(
+        default=timedelta(days=14), description="how long delivered messages are kept in the outbox"
+    )
 
     @field_validator("port", mode="before")
     @classmethod
@@ -64,6 +67,16 @@ class Settings(BaseSettings):
         if lease < timedelta(seconds=1):
             raise ValueError("expected a duration of at least 1s, like 60s")
         return lease
+
+    @field_validator("warroom_outbox_retention", mode="before")
+    @classmethod
+    def _retention(cls, value: object) -> object:
+        from bot.playbook import parse_duration
+
+        retention = parse_duration(value)
+        if retention < timedelta(hours=1):
+            raise ValueError("expected a duration of at least 1h, like 14d")
+        return retention
 
     @field_validator("slack_bot_token")
     @classmethod

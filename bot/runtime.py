@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from slack_bolt import App
 from sqlalchemy import Engine
@@ -13,12 +14,15 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery.worker import DeliveryWorker, Hooks
 from bot.playbook import Playbook, load_playbook
-from bot.scheduler.ticking import Ticker
+from bot.scheduler.pruning import OutboxPruner
+from bot.scheduler.ticking import Chore, Ticker
 from bot.slack.client import delivery_client, interactive_client
 from bot.slack.people import SlackDirectory
 from bot.store.db import make_engine
 
 log = logging.getLogger(__name__)
+FOLLOW_UPS_EVERY = timedelta(minutes=1)  # the follow-up reminders are hours apart; a minute late is on time
+PRUNE_EVERY = timedelta(minutes=10)
 
 
 @dataclass
@@ -66,9 +70,17 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
     )
     workers.append(delivery)
     app = create_app(settings, domain=domain, slack_client=client)
+    pruner = OutboxPruner(engine=engine, clock=clock, retention=settings.warroom_outbox_retention)
     return Warroom(
         app=app,
         engine=engine,
         delivery=delivery,
-        ticker=Ticker(lambda: domain.cadence.tick() + domain.followups.tick()),
+        ticker=Ticker(
+            domain.cadence.tick,
+            clock=clock,
+            chores=[
+                Chore("follow-up reminders", domain.followups.tick, every=FOLLOW_UPS_EVERY),
+                Chore("outbox pruning", pruner.run, every=PRUNE_EVERY),
+            ],
+        ),
     )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, literal_column, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from bot.render.blocks import Message
-from bot.store.models import DELIVERED, FAILED, PENDING, OutboxMessage, SlackMessage
+from bot.store.models import DELIVERED, FAILED, PENDING, Incident, OutboxMessage, SlackMessage
 
 POST = "post"
 UPSERT = "upsert"
@@ -50,6 +50,11 @@ def enqueue(
     return row
 
 
+def _pending(row: type[OutboxMessage]) -> ColumnElement[bool]:
+    # A literal, not a bound parameter: only then can the planners prove the partial indexes' condition.
+    return col(row.state) == literal_column(f"'{PENDING}'")
+
+
 def ready(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
     """Rows due now whose channel has no older undelivered row (and whose linked message exists), oldest first."""
     older = aliased(OutboxMessage)
@@ -57,17 +62,17 @@ def ready(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
         and_(
             col(older.channel_id) == col(OutboxMessage.channel_id),
             col(older.id) < col(OutboxMessage.id),
-            col(older.state) == PENDING,
+            _pending(older),
         )
     )
     linked = aliased(OutboxMessage)
     link_pending = exists().where(  # wait for the message this one links to, unless it has failed for good
-        and_(col(linked.message_key) == col(OutboxMessage.link_key), col(linked.state) == PENDING)
+        and_(col(linked.message_key) == col(OutboxMessage.link_key), _pending(linked))
     )
     query = (
         select(col(OutboxMessage.id))
         .where(
-            col(OutboxMessage.state) == PENDING,
+            _pending(OutboxMessage),
             col(OutboxMessage.next_attempt_at) <= now,
             _unclaimed(now),
             ~blocked,
@@ -131,3 +136,29 @@ def landed(session: Session, key: str) -> SlackMessage | None:
 def record_landing(session: Session, *, key: str, channel_id: str, ts: str, at: datetime) -> None:
     """Remember where a keyed message landed."""
     session.merge(SlackMessage(key=key, channel_id=channel_id, ts=ts, posted_at=at))
+
+
+def prune(session: Session, *, before: datetime, batch: int = 500) -> int:
+    """Delete up to `batch` rows delivered before `before`, of incidents resolved before it; returns how many.
+
+    A keyed row goes only once its landing is in slack_message, which stays, so the message can still be updated
+    in place. Rows another replica is pruning are skipped, not waited for.
+    """
+    landing = exists().where(col(SlackMessage.key) == col(OutboxMessage.message_key))
+    query = (
+        select(col(OutboxMessage.id))
+        .join(Incident, col(Incident.id) == col(OutboxMessage.incident_id))
+        .where(
+            col(OutboxMessage.state) == literal_column(f"'{DELIVERED}'"),
+            col(OutboxMessage.delivered_at) < before,
+            col(Incident.resolved_at) < before,
+            or_(col(OutboxMessage.message_key).is_(None), landing),
+        )
+        .order_by(col(OutboxMessage.delivered_at))
+        .limit(batch)
+        .with_for_update(of=OutboxMessage, skip_locked=True)
+    )
+    row_ids = [row_id for (row_id,) in session.execute(query)]
+    if row_ids:
+        session.execute(delete(OutboxMessage).where(col(OutboxMessage.id).in_(row_ids)))
+    return len(row_ids)

@@ -141,9 +141,9 @@ class Flows:
         assert entry.id is not None
         self._owe(session, incident, self._notices.draft_card(incident, entry), key=keys.draft(entry.id))
         prefix = keys.draft_dm(entry.id, "")
-        dm_keys = session.exec(
+        dm_keys = session.exec(  # the incident's own rows (an index), never the whole outbox
             select(OutboxMessage.message_key, OutboxMessage.channel_id)
-            .where(col(OutboxMessage.message_key).startswith(prefix))
+            .where(OutboxMessage.incident_id == incident.id, col(OutboxMessage.message_key).startswith(prefix))
             .distinct()
         )
         for key, channel in dm_keys:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, select
 
@@ -21,14 +21,29 @@ RESOLVED = "resolved"
 _PHASE_PREFIX = re.compile(r"^\s*(investigating|identified|monitoring|resolved)\s*:\s*", re.IGNORECASE)
 
 
+class OnResolved(Protocol):
+    """Called in the resolving transaction, with who signs the customer email (looked up before it)."""
+
+    def __call__(self, session: Session, incident: Incident, *, sender: str) -> None: ...
+
+
+def _nothing_more(session: Session, incident: Incident, *, sender: str) -> None:
+    """No follow-ups."""
+
+
 class Feed(Flows):
     """The update-feed flows. Only approved entries ever reach the mirror channel."""
 
     def __init__(
-        self, *, on_resolved: Callable[[Session, Incident], None] = lambda _s, _i: None, **shared: Any
+        self,
+        *,
+        on_resolved: OnResolved = _nothing_more,
+        sender_for: Callable[[str], str] = lambda _by: "the team",
+        **shared: Any,
     ) -> None:
         super().__init__(**shared)
         self._on_resolved = on_resolved
+        self._sender_for = sender_for
 
     # -- drafting -----------------------------------------------------------------------------------------
 
@@ -89,6 +104,9 @@ class Feed(Flows):
 
     def approve(self, *, entry_id: int, by: str) -> Entry:
         """Approve a draft: post it to the war room and the mirror, committing the next update time."""
+        with Session(self._engine) as session:  # Slack is asked who signs the email before any lock is taken
+            kind = session.exec(select(Entry.kind).where(Entry.id == entry_id)).first()
+        sender = self._sender_for(by) if kind == RESOLUTION else ""
         now = self._clock.now()
         with session_scope(self._engine) as session:
             entry, incident = self._entry(session, entry_id, lock=True)
@@ -114,7 +132,7 @@ class Feed(Flows):
             if entry.kind == RESOLUTION:
                 timeline.record(session, incident, timeline.RESOLVED, by=by, at=now, entry=entry_id, cause=entry.cause)
                 session.flush()
-                self._on_resolved(session, incident)
+                self._on_resolved(session, incident, sender=sender)
         self._on_commit()
         return entry
 

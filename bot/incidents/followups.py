@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot import ids
@@ -44,17 +45,24 @@ class FollowUps(Flows):
 
     # -- on resolution --------------------------------------------------------------------------------------
 
-    def after_resolution(self, session: Session, incident: Incident) -> None:
+    def sender_for(self, approver_id: str) -> str:
+        """Who signs the customer email when `approver_id` approves the resolution; asks Slack, so call it first."""
+        if self._playbook.customer_email.sender:
+            return self._playbook.customer_email.sender
+        person = self._directory.person(approver_id)
+        return person.name if person else "the team"
+
+    def after_resolution(self, session: Session, incident: Incident, *, sender: str) -> None:
         """In the resolving transaction: the checklist, the customer email draft, and the P1 audit."""
         assert incident.id is not None and incident.resolved_at is not None
         if needs_email(incident, self._playbook):
-            incident.email_text = self._email(session, incident)
+            incident.email_text = self._email(session, incident, sender=sender)
             session.add(incident)
             timeline.record(session, incident, EMAIL_DRAFTED, by=None, at=incident.resolved_at)
             due = clock_time(incident.resolved_at + self._playbook.customer_email_within, self._playbook.zone)
             intro = self._notices.templates.render(
                 "email_drafted.md.j2", ref=incident.ref, due=due, within=span(self._playbook.customer_email_within),
-                sender=self._sender(incident),
+                sender=sender,
             )  # fmt: skip
             email = self._notices.plain(f"{intro}\n\n{escape(incident.email_text)}")
             self._owe(session, incident, email)
@@ -152,19 +160,17 @@ class FollowUps(Flows):
     def _remind_postmortem(self, now: datetime) -> int:
         every = self._playbook.postmortem_reminder_every
         wanted = [name for name, severity in self._playbook.severities.items() if severity.postmortem]
-        query = select(Incident.id).where(
+        last_reminded = func.coalesce(col(Incident.postmortem_reminded_at), col(Incident.resolved_at))
+        query = select(Incident.id, Incident.postmortem_reminded_at).where(
             col(Incident.resolved_at).is_not(None), col(Incident.postmortem_url).is_(None),
-            col(Incident.severity).in_(wanted), col(Incident.resolved_at) <= now - every,
+            col(Incident.resolved_at) <= now - every, col(Incident.severity).in_(wanted), last_reminded <= now - every,
         )  # fmt: skip
+        with Session(self._engine) as session:
+            due = list(session.exec(query))
         sent = 0
-        for incident_id in self._candidates(query):
+        for incident_id, last in due:  # only the due ones open a writing transaction
+            assert incident_id is not None
             with session_scope(self._engine) as session:
-                current = session.get(Incident, incident_id)
-                if current is None or current.resolved_at is None:
-                    continue
-                last = current.postmortem_reminded_at
-                if (last or current.resolved_at) + every > now:
-                    continue
                 incident = self._claim(session, incident_id, "postmortem_reminded_at", last, now)
                 if incident is None:
                     continue
@@ -264,7 +270,7 @@ class FollowUps(Flows):
         title = f"Follow-ups for {incident.ref}: resolved {self._at(incident.resolved_at)} after {span(lasted)}"
         return checklist(title=title, lines=[email, credits, postmortem], incident_id=incident.id)
 
-    def _email(self, session: Session, incident: Incident) -> str:
+    def _email(self, session: Session, incident: Incident, *, sender: str) -> str:
         assert incident.resolved_at is not None
         zone = self._playbook.zone
         resolution = session.exec(
@@ -283,14 +289,8 @@ class FollowUps(Flows):
             resolution=f"the cause above; the service has worked normally since {restored}.",
             postmortem=self._playbook.severities[incident.severity].postmortem,
             credits=self._playbook.credits.policy if owed else "",
-            sender=self._sender(incident),
+            sender=sender,
         )
-
-    def _sender(self, incident: Incident) -> str:
-        if self._playbook.customer_email.sender:
-            return self._playbook.customer_email.sender
-        person = self._directory.person(approver(incident))
-        return person.name if person else "the team"
 
     def _resolved(self, session: Session, incident_id: int, *, by: str) -> Incident:
         incident = session.exec(select(Incident).where(Incident.id == incident_id).with_for_update()).first()
@@ -323,8 +323,6 @@ class FollowUps(Flows):
     def _claim(
         self, session: Session, incident_id: int, column: str, old: datetime | None, now: datetime
     ) -> Incident | None:
-        from sqlalchemy import update
-
         marker = col(getattr(Incident, column))
         same = marker.is_(None) if old is None else marker == old
         claimed = session.execute(update(Incident).where(col(Incident.id) == incident_id, same).values({column: now}))

@@ -1,33 +1,66 @@
-"""APScheduler ticks the cadence twice a second; every replica ticks, the database decides who sends."""
+"""APScheduler ticks the cadence twice a second and the slower chores on their own, coarser clock.
+
+Every replica ticks; the database decides who sends.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.clock import Clock
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.5
 
 
-class Ticker:
-    """Calls `tick` every TICK_SECONDS in a background thread, never two at once."""
+@dataclass(frozen=True)
+class Chore:
+    """Hours-scale work (follow-up reminders, pruning) run once per `every` of the clock's time."""
 
-    def __init__(self, tick: Callable[[], int], *, seconds: float = TICK_SECONDS) -> None:
+    name: str
+    run: Callable[[], int]
+    every: timedelta
+
+
+class Ticker:
+    """Calls `tick` every TICK_SECONDS, and each chore once its period has passed, in background threads.
+
+    Chores go by the domain's clock, checked each tick, so moving the clock (as the tests do) runs them at once,
+    while in production a chore touches the database once per period, not twice a second.
+    """
+
+    def __init__(
+        self,
+        tick: Callable[[], int],
+        *,
+        clock: Clock,
+        chores: Sequence[Chore] = (),
+        seconds: float = TICK_SECONDS,
+    ) -> None:
         self._tick = tick
+        self._clock = clock
+        self._chores = list(chores)
+        self._next: dict[str, datetime] = {}
         self._scheduler = BackgroundScheduler(timezone=UTC)
-        self._scheduler.add_job(
-            self._run,
-            "interval",
-            seconds=seconds,
-            id="cadence",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=datetime.now(UTC),
-        )
+        self._busy = threading.Lock()
+        # A chore may outlast a tick (a pruning run); the tick that finds it busy returns at once, unlogged.
+        for job_id, job, instances in (("cadence", self._run, 1), ("chores", self._run_chores, 2)):
+            self._scheduler.add_job(
+                job,
+                "interval",
+                seconds=seconds,
+                id=job_id,
+                max_instances=instances,
+                coalesce=True,
+                misfire_grace_time=None,
+                next_run_time=datetime.now(UTC),
+            )
 
     def start(self) -> None:
         """Start ticking."""
@@ -46,3 +79,26 @@ class Ticker:
             return
         if sent:
             log.info("sent %d cadence reminder(s)", sent)
+
+    def _run_chores(self) -> None:
+        if not self._busy.acquire(blocking=False):
+            return
+        try:
+            self._each_chore()
+        finally:
+            self._busy.release()
+
+    def _each_chore(self) -> None:
+        for chore in self._chores:
+            now = self._clock.now()
+            due = self._next.get(chore.name)
+            if due is not None and now < due <= now + chore.every:  # not yet (and the clock did not go back)
+                continue
+            self._next[chore.name] = now + chore.every
+            try:
+                done = chore.run()
+            except Exception:  # its next period retries
+                log.exception("%s failed", chore.name)
+                continue
+            if done:
+                log.info("%s: %d", chore.name, done)

@@ -32,6 +32,14 @@ def _when(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
+def _where(condition: str) -> dict[str, Any]:
+    """A partial index's condition, the same on SQLite and PostgreSQL."""
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
+
+
+POSTMORTEM_OWED = "resolved_at IS NOT NULL AND postmortem_url IS NULL"
+
+
 class Incident(SQLModel, table=True):
     """An incident and its war-room channel; at most one open incident per channel."""
 
@@ -44,7 +52,16 @@ class Incident(SQLModel, table=True):
             sqlite_where=text("resolved_at IS NULL"),
             postgresql_where=text("resolved_at IS NULL"),
         ),
-        Index("ix_incident_open_due", "resolved_at", "next_update_due_at"),
+        # The hot queries' indexes are partial, and the queries spell out the same condition as a literal, so
+        # the planner picks them whatever the statistics say (a bound parameter could not prove the condition).
+        Index("ix_incident_open", "id", **_where("resolved_at IS NULL")),  # open ones in ID order, never a scan
+        Index("ix_incident_open_due", "next_update_due_at", **_where("resolved_at IS NULL")),
+        Index(
+            "ix_incident_email_owed",
+            "resolved_at",
+            **_where("email_text IS NOT NULL AND email_sent_at IS NULL AND email_reminded_at IS NULL"),
+        ),
+        Index("ix_incident_postmortem_owed", "resolved_at", **_where(POSTMORTEM_OWED)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -110,7 +127,12 @@ class OutboxMessage(SQLModel, table=True):
     """
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_state_channel", "state", "channel_id", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "id", **_where("state = 'pending'")),  # the oldest pending first, never a scan
+        Index("ix_outbox_pending_channel", "channel_id", "id", **_where("state = 'pending'")),
+        Index("ix_outbox_pending_key", "message_key", **_where("state = 'pending'")),
+        Index("ix_outbox_delivered_at", "delivered_at", **_where("state = 'delivered'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
