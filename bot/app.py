@@ -14,6 +14,7 @@ from bot.app_types import Domain
 from bot.clock import Clock
 from bot.config import Settings
 from bot.incidents.cadence import Cadence
+from bot.incidents.channels import ChannelAccess
 from bot.incidents.feed import Feed
 from bot.incidents.flows import Incidents
 from bot.incidents.followups import FollowUps
@@ -31,6 +32,7 @@ def build_domain(
     clock: Clock,
     playbook: Playbook,
     directory: Directory,
+    channels: ChannelAccess,
     on_commit: Callable[[], None] = lambda: None,
 ) -> Domain:
     """The incident and update-feed flows over one database."""
@@ -45,7 +47,7 @@ def build_domain(
     }
     followups = FollowUps(directory=directory, **shared)
     return Domain(
-        incidents=Incidents(directory=directory, **shared),
+        incidents=Incidents(directory=directory, channels=channels, **shared),
         feed=Feed(on_resolved=followups.after_resolution, sender_for=followups.sender_for, **shared),
         cadence=Cadence(**shared),  # type: ignore[arg-type]
         followups=followups,

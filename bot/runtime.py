@@ -16,6 +16,7 @@ from bot.delivery.worker import DeliveryWorker, Hooks
 from bot.playbook import Playbook, load_playbook
 from bot.scheduler.pruning import OutboxPruner
 from bot.scheduler.ticking import Chore, Ticker
+from bot.slack.channels import SlackChannels
 from bot.slack.client import delivery_client, interactive_client
 from bot.slack.people import SlackDirectory
 from bot.store.db import make_engine
@@ -59,6 +60,7 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
         clock=clock,
         playbook=playbook,
         directory=SlackDirectory(client),
+        channels=SlackChannels(client),
         on_commit=lambda: workers[0].wake(),
     )
     delivery = DeliveryWorker(
@@ -66,7 +68,12 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
         client=delivery_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
         clock=clock,
         lease=settings.warroom_delivery_lease,
-        hooks=Hooks(unreachable=domain.feed.mirror_unreachable, reachable=domain.feed.mirror_reachable),
+        hooks=Hooks(
+            unreachable=domain.feed.mirror_unreachable,
+            reachable=domain.feed.mirror_reachable,
+            given_up=domain.incidents.war_room_unreachable,
+        ),
+        wait_for=frozenset({settings.warroom_mirror_channel}),
     )
     workers.append(delivery)
     app = create_app(settings, domain=domain, slack_client=client)

@@ -90,12 +90,21 @@ def _unclaimed(now: datetime) -> ColumnElement[bool]:
 
 
 def claim(session: Session, row_ids: list[int], *, now: datetime, lease: timedelta) -> list[int]:
-    """Take rows for delivery, except those another worker holds; counts the attempt. Returns the rows taken."""
+    """Take rows for delivery, except those another worker holds; counts the attempt. Returns the rows taken.
+
+    Due-ness is checked again: another worker may have put a row back to wait (a 429's Retry-After, a back-off)
+    since `ready` listed it.
+    """
     if not row_ids:
         return []
     result = session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(row_ids), col(OutboxMessage.state) == PENDING, _unclaimed(now))
+        .where(
+            col(OutboxMessage.id).in_(row_ids),
+            col(OutboxMessage.state) == PENDING,
+            col(OutboxMessage.next_attempt_at) <= now,
+            _unclaimed(now),
+        )
         .values(claimed_until=now + lease, attempts=col(OutboxMessage.attempts) + 1)
         .returning(col(OutboxMessage.id))
     )

@@ -23,7 +23,8 @@ from bot.store.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "warroom_message"
-# The channel cannot be reached yet: the row stays queued and is retried until it can.
+# Slack will not take the channel's messages until someone invites Warroom: in a channel delivery waits for (the
+# mirror), the row stays queued; anywhere else it is given up, so that it never holds up the rows behind it.
 UNREACHABLE = {"channel_not_found", "not_in_channel", "is_archived"}
 # Slack is busy, or the token is being fixed: try again later.
 _TRANSIENT = UNREACHABLE | {
@@ -49,10 +50,11 @@ Reachable = Callable[[Session, OutboxMessage], None]
 
 @dataclass(frozen=True)
 class Hooks:
-    """What the domain wants to hear about delivery: a channel unreachable, or reachable again."""
+    """What the domain wants to hear about delivery: a channel unreachable, reachable again, or given up on."""
 
     unreachable: Unreachable = lambda _session, _row, _error: None
     reachable: Reachable = lambda _session, _row: None
+    given_up: Unreachable = lambda _session, _row, _error: None
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,16 @@ class DeliveryWorker:
         lease: timedelta = timedelta(seconds=60),
         poll_seconds: float = 1.0,
         hooks: Hooks | None = None,
+        wait_for: frozenset[str] = frozenset(),
     ) -> None:
+        """`wait_for`: channels whose rows stay queued while Slack says they are unreachable (the mirror)."""
         self._engine = engine
         self._client = client
         self._clock = clock
         self._lease = lease
         self._poll = poll_seconds
         self._hooks = hooks or Hooks()
+        self._wait_for = wait_for
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -179,31 +184,44 @@ class DeliveryWorker:
             channel, ts = target
             self._client.chat_update(channel=channel, ts=ts, text=row.text, blocks=blocks)
             return channel, ts
-        if row.message_key and row.attempts > 1:
-            found = self._already_posted(row.channel_id, row.message_key)
+        key = row.message_key or f"outbox:{row.id}"  # every post carries one, keyed or not
+        if row.attempts > 1:  # an earlier attempt may have landed without its answer reaching us
+            found = self._already_posted(row.channel_id, key)
             if found is not None:
-                log.info("outbox %s: %s was already posted (ts %s); not posting again", row.id, row.message_key, found)
-                return row.channel_id, found
+                log.info("outbox %s: %s was already posted (ts %s); not posting again", row.id, key, found[1])
+                return found
         response = self._client.chat_postMessage(
             channel=row.channel_id,
             text=row.text,
             blocks=blocks or None,
             unfurl_links=False,
             unfurl_media=False,
-            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": row.message_key or f"outbox:{row.id}"}},
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
         )
         return str(response.get("channel") or row.channel_id), str(response["ts"])
 
-    def _already_posted(self, channel: str, key: str) -> str | None:
-        """After a crash between posting and recording: find the message by its metadata instead of reposting."""
-        if not channel.startswith(("C", "G")):
-            return None  # a DM addressed by user ID: history needs the D… ID, and DMs carry no entries
-        response = self._client.conversations_history(channel=channel, limit=_HISTORY_DEPTH, include_all_metadata=True)
+    def _already_posted(self, channel: str, key: str) -> tuple[str, str] | None:
+        """After a timeout or a crash between posting and recording: find the message by its metadata.
+
+        A DM is addressed by user ID, but its history is read on the D… channel that conversations.open names.
+        """
+        try:
+            if channel.startswith(("U", "W")):
+                channel = str(self._client.conversations_open(users=channel)["channel"]["id"])
+            response = self._client.conversations_history(
+                channel=channel, limit=_HISTORY_DEPTH, include_all_metadata=True
+            )
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            if code != "missing_scope":
+                raise
+            log.warning("outbox: can't read %s's history (missing_scope: reinstall the app); posting", channel)
+            return None
         for message in response.get("messages") or []:
             metadata: dict[str, Any] = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
             if metadata.get("event_type") == METADATA_EVENT and payload.get("key") == key:
-                return str(message["ts"])
+                return channel, str(message["ts"])
         return None
 
     def _link_block(self, channel: str, ts: str) -> dict[str, Any]:
@@ -221,6 +239,9 @@ class DeliveryWorker:
             self._retry(row.id, timedelta(seconds=_retry_after(error)), "ratelimited")
         elif row.purpose == outbox.EPHEMERAL and code in _NO_AUDIENCE:
             self._give_up(row.id, code)
+        elif code in UNREACHABLE and row.channel_id not in self._wait_for:
+            log.error("outbox %s: Slack can't deliver to %s (%s); giving up on it", row.id, row.channel_id, code)
+            self._give_up(row.id, code, tell=True)
         elif status >= 500 or code in _TRANSIENT:
             log.warning("outbox %s: Slack said %s (%s), will retry", row.id, code or status, row.channel_id)
             self._retry(row.id, self._backoff(row.attempts), code or f"http_{status}", unreachable=code in UNREACHABLE)
@@ -236,11 +257,13 @@ class DeliveryWorker:
             if unreachable:
                 self._hooks.unreachable(session, row, error)
 
-    def _give_up(self, row_id: int, error: str) -> None:
+    def _give_up(self, row_id: int, error: str, *, tell: bool = False) -> None:
         with session_scope(self._engine) as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
             outbox.give_up(session, row, error=error)
+            if tell:
+                self._hooks.given_up(session, row, error)
 
     @staticmethod
     def _backoff(attempts: int) -> timedelta:

@@ -10,14 +10,21 @@ from sqlmodel import Session, col, select
 
 from bot.incidents import keys, timeline
 from bot.incidents.base import Flows
+from bot.incidents.channels import ChannelAccess, Reach
 from bot.incidents.errors import UserError
 from bot.incidents.people import Directory, Person
 from bot.render.text import escape, is_user_id, mention
 from bot.store.db import session_scope
-from bot.store.models import DRAFT, Entry, Incident
+from bot.store.models import DRAFT, Entry, Incident, OutboxMessage, TimelineEvent
 
 TITLE_LIMIT = 150
 INVESTIGATING = "investigating"
+_INVITE = "Run `/invite @Warroom` in this channel, then declare again."
+_CANNOT_POST = {
+    Reach.NOT_INVITED: f"Warroom isn't in this channel yet, so it can't post the incident card here. {_INVITE}",
+    Reach.HIDDEN: f"Warroom can't see this channel: it is private and Warroom hasn't been invited. {_INVITE}",
+    Reach.ARCHIVED: "This channel is archived, so Warroom can't post in it. Declare the incident in an active channel.",
+}
 
 
 @dataclass(frozen=True)
@@ -40,9 +47,10 @@ class Nomination:
 class Incidents(Flows):
     """The incident flows. Each change commits its timeline event and owed messages in one transaction."""
 
-    def __init__(self, *, directory: Directory, **shared: Any) -> None:
+    def __init__(self, *, directory: Directory, channels: ChannelAccess, **shared: Any) -> None:
         super().__init__(**shared)
         self._directory = directory
+        self._channels = channels
 
     # -- checks -------------------------------------------------------------------------------------------
 
@@ -92,6 +100,12 @@ class Incidents(Flows):
             )
         return person
 
+    def check_postable(self, channel_id: str) -> None:
+        """Refuse a war room Warroom can't post in, saying how to invite it (asks Slack: not for an ack path)."""
+        problem = _CANNOT_POST.get(self._channels.reach(channel_id))
+        if problem is not None:
+            raise UserError(problem)
+
     def _refuse_if_open(self, session: Session, channel_id: str) -> None:
         existing = self._open_in(session, channel_id)
         if existing is not None:
@@ -108,6 +122,7 @@ class Incidents(Flows):
         """Declare an incident: card, activation notice, the first draft, and a communicator or a prompt for one."""
         declaration = self.check_declaration(channel_id=channel_id, severity=severity, title=title)
         nominee = self.check_person(communicator_id, field="communicator") if communicator_id else None
+        self.check_postable(channel_id)
         now = self._clock.now()
         label = self._playbook.severities[declaration.severity].label
         try:
@@ -188,6 +203,21 @@ class Incidents(Flows):
             self._owe(session, incident, mirror, channel_id=self._mirror)
         self._on_commit()
         return incident
+
+    def war_room_unreachable(self, session: Session, row: OutboxMessage, error: str) -> None:
+        """A war-room message Slack will never take was given up: tell the lead once, in a DM, how to fix it."""
+        query = select(Incident).where(Incident.id == row.incident_id).with_for_update()
+        incident = session.exec(query).first()
+        if incident is None or row.channel_id != incident.channel_id:
+            return
+        told = select(TimelineEvent.id).where(
+            TimelineEvent.incident_id == incident.id, TimelineEvent.kind == timeline.WAR_ROOM_UNREACHABLE
+        )
+        if session.exec(told).first() is not None:
+            return
+        timeline.record(session, incident, timeline.WAR_ROOM_UNREACHABLE, by=None, at=self._clock.now(), error=error)
+        notice = self._notices.war_room_unreachable(incident, error=error)
+        self._owe(session, incident, notice, channel_id=incident.lead_id)
 
     def open_incidents(self) -> list[Incident]:
         """Every open incident, oldest first."""

@@ -206,6 +206,10 @@ class Notices:
         """Told once in the war room when the mirror channel can't be reached."""
         return self._text("mirror_unreachable.md.j2", ref=incident.ref, error=error, mirror=mirror)
 
+    def war_room_unreachable(self, incident: Incident, *, error: str) -> Message:
+        """Told once to the lead, in a DM, when Slack refuses every post in the war room."""
+        return self._text("war_room_unreachable.md.j2", ref=incident.ref, error=error, channel=incident.channel_id)
+
     def mirror_reachable(self, incident: Incident) -> Message:
         """Told in the war room when the mirror channel works again."""
         return self._text("mirror_reachable.md.j2", ref=incident.ref)

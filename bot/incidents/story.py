@@ -20,6 +20,7 @@ _SAID = {
     "resolved": "resolved it; cause: {cause}",
     "reminder_sent": "sent the {reminder} reminder for the update due {due}",
     "mirror_unreachable": "the mirror channel could not be reached ({error})",
+    "war_room_unreachable": "Warroom could not post in the war room ({error}); the lead was told how to invite it",
     "email_drafted": "drafted the customer email",
     "email_sent": "marked the customer email sent",
     "credits_decided": "recorded credits as {decision}",

@@ -19,6 +19,7 @@ REJECTED = "rejected"
 CORRECTED = "corrected"
 RESOLVED = "resolved"
 MIRROR_UNREACHABLE = "mirror_unreachable"
+WAR_ROOM_UNREACHABLE = "war_room_unreachable"
 
 
 def record(session: Session, incident: Incident, kind: str, *, by: str | None, at: datetime, **data: Any) -> None:

@@ -90,6 +90,7 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
         "mirror_reachable.md.j2": [{"ref": "INC-42"}],
         "mirror_unreachable.md.j2": [{"ref": "INC-42", "error": "not_in_channel", "mirror": _MIRROR}],
         "nominate_prompt.md.j2": [{"ref": "INC-42", "due": due}],
+        "war_room_unreachable.md.j2": [{"ref": "INC-42", "error": "not_in_channel", "channel": _WAR_ROOM}],
         "postmortem_reminder.md.j2": [{"ref": "INC-42", "channel": _WAR_ROOM}],
         "reminder_escalation.md.j2": [
             {"ref": "INC-42", "lead": _LEAD, "communicator": who, "due": due, "late": "5 min"}

@@ -1,0 +1,203 @@
+"""What a fault soak found, each made by the fake Slack: unreachable war rooms, late answers, crashes, two workers."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.delivery import outbox
+from bot.delivery.worker import DeliveryWorker
+from bot.slack.client import delivery_client
+from bot.store.db import make_engine
+from bot.store.models import OutboxMessage
+from tests.support.fake_slack import FakeSlack, Fault
+from tests.support.harness import DANA, LEAD, MIRROR, OTHER_ROOM, SECRET, WAR_ROOM, FakeClock, Harness, running
+from tests.support.harness import start_fake_slack as _fake
+from tests.support.slack_requests import Slack
+from tests.test_cli import _environment, _free_port, _wait_healthy
+from tests.test_feed_delivery import _kill_group, _start
+
+HIDDEN_ROOM = "CHIDDEN01"
+
+
+def _keys(fake: FakeSlack, channel: str) -> list[str]:
+    return [m["metadata"]["event_payload"]["key"] for m in fake.messages.get(channel, [])]
+
+
+@pytest.mark.parametrize("private", [False, True])
+def test_declaring_where_warroom_was_not_invited_is_refused_at_once_with_how_to_invite(
+    warroom: Harness, private: bool
+) -> None:
+    warroom.fake.add_channel(HIDDEN_ROOM, "payments-outage", private=private, member=False)
+
+    warroom.command("declare P1 Payments down", channel=HIDDEN_ROOM)
+
+    [answer] = warroom.fake.wait_response("cmd")
+    assert "/invite @Warroom" in answer.text and ("private" in answer.text) == private
+    warroom.fake.quiet()
+    assert warroom.incidents() == []
+    assert warroom.fake.received("chat.postMessage") == []
+    [check] = warroom.fake.received("conversations.info")
+    assert check.params["channel"] == HIDDEN_ROOM
+
+
+def test_declaring_after_the_invite_works(warroom: Harness) -> None:
+    warroom.fake.add_channel(HIDDEN_ROOM, "payments-outage", private=True, member=False)
+    warroom.command("declare P1 Payments down", channel=HIDDEN_ROOM)
+    warroom.fake.wait_response("cmd")
+
+    warroom.fake.invite_bot(HIDDEN_ROOM)
+    incident = warroom.declare("P1 Payments down", channel=HIDDEN_ROOM, response="again")
+
+    assert incident.channel_id == HIDDEN_ROOM and warroom.card_ts(incident.id or 0)
+
+
+def test_a_war_room_slack_refuses_never_holds_up_the_leads_other_messages(warroom: Harness) -> None:
+    # Warroom was in the channel when the incident was declared, and was removed before the card went out.
+    warroom.fake.fail("chat.postMessage", Fault(error="not_in_channel", times=10_000, channel=WAR_ROOM))
+    warroom.command("declare P1 Checkout down")
+
+    notice = warroom.fake.wait_for("chat.postMessage", channel=LEAD, where=lambda c: "can't post in" in c.text)
+    assert f"<#{WAR_ROOM}>" in notice[0].text and "/invite @Warroom" in notice[0].text
+    assert "`not_in_channel`" in notice[0].text
+    first = warroom.wait_until(lambda: warroom.incidents())[0]
+    card = warroom.wait_until(lambda: [r for r in warroom.outbox() if r.message_key == f"incident:{first.id}:card"])
+    posts = lambda: [r for r in warroom.outbox() if r.channel_id == WAR_ROOM and r.user_id is None]  # noqa: E731
+    warroom.wait_until(lambda: all(r.state == "failed" for r in posts()))
+    assert card[0].last_error == "not_in_channel"
+
+    second = warroom.declare("P2 Search is slow", channel=OTHER_ROOM, response="second")
+
+    def lead_dms_delivered() -> bool:
+        return all(r.state == "delivered" for r in warroom.outbox() if r.channel_id == LEAD)
+
+    warroom.wait_until(lead_dms_delivered)
+    lead_keys = _keys(warroom.fake, warroom.fake.dm_channel(LEAD))
+    assert any(key.startswith("entry:") and ":dm:" in key for key in lead_keys), "the first draft DM, unlinked"
+    draft_dms = [r for r in warroom.outbox() if r.channel_id == LEAD and r.message_key]
+    assert {r.incident_id for r in draft_dms} == {first.id, second.id}, "both incidents' draft DMs arrived"
+    warroom.fake.quiet()
+    notices = warroom.fake.received("chat.postMessage", channel=LEAD, where=lambda c: "can't post in" in c.text)
+    assert len(notices) == 1, "the lead is told once"
+    assert [e.kind for e in warroom.events("war_room_unreachable")] == ["war_room_unreachable"]
+
+
+def test_an_unkeyed_message_is_posted_once_when_slacks_answer_comes_after_the_timeout(database_url: str) -> None:
+    fake = _fake()
+    fake.fail("chat.postMessage", Fault(delay=1.5, times=1, channel=MIRROR))  # posted; the answer comes too late
+    clock = FakeClock()
+    try:
+        with running(database_url, fake=fake, clock=clock) as warroom:
+            warroom.warroom.delivery.stop()  # this test drives a worker whose client gives up after 0.5 s
+            warroom.command("declare P1 Checkout down")
+            warroom.wait_until(lambda: warroom.outbox())
+            engine = make_engine(database_url)
+            client = delivery_client(token="xoxb-test-token", base_url=fake.api_url)
+            client.timeout = 0.5
+            worker = DeliveryWorker(engine=engine, clock=clock, client=client, wait_for=frozenset({MIRROR}))
+            worker.drain()
+            [activation] = [r for r in warroom.outbox() if r.channel_id == MIRROR]
+            assert activation.message_key is None and activation.state == "pending"
+            assert len(fake.messages[MIRROR]) == 1, "Slack has it although Warroom never heard back"
+
+            clock.advance(seconds=5)
+            worker.drain()
+
+            [activation] = [r for r in warroom.outbox() if r.channel_id == MIRROR]
+            assert activation.state == "delivered" and activation.ts == fake.messages[MIRROR][0]["ts"]
+            assert len(fake.messages[MIRROR]) == 1
+            assert fake.received("conversations.history", channel=MIRROR, include_all_metadata="1")
+            engine.dispose()
+    finally:
+        fake.stop()
+
+
+def test_a_429_put_back_by_one_worker_is_not_retaken_by_another_before_retry_after(database_url: str) -> None:
+    fake = _fake()
+    clock = FakeClock()
+    try:
+        with running(database_url, fake=fake, clock=clock) as warroom:
+            warroom.warroom.delivery.stop()  # two workers of our own, interleaved the way the soak caught them
+            warroom.command("declare P1 Checkout down")
+            warroom.wait_until(lambda: warroom.outbox())
+            engine = make_engine(database_url)
+            client = delivery_client(token="xoxb-test-token", base_url=fake.api_url)
+            first = DeliveryWorker(engine=engine, clock=clock, client=client, wait_for=frozenset({MIRROR}))
+            fake.fail("chat.postMessage", Fault(status=429, headers={"Retry-After": "2"}, channel=MIRROR))
+            with Session(engine) as session:
+                listed = outbox.ready(session, now=clock.now())  # the second worker lists what is due...
+            first.drain()  # ...meanwhile the first takes the mirror's row, gets a 429 and puts it back
+            [row] = [r for r in warroom.outbox() if r.channel_id == MIRROR]
+            assert row.last_error == "ratelimited" and row.state == "pending"
+            assert (row.next_attempt_at - clock.now()).total_seconds() >= 2
+
+            with Session(engine) as session, session.begin():
+                retaken = outbox.claim(session, listed, now=clock.now(), lease=timedelta(seconds=60))
+            assert row.id not in retaken, "the second worker honours the Retry-After the first was given"
+
+            clock.advance(seconds=1.9)
+            first.drain()
+            assert len(fake.received("chat.postMessage", channel=MIRROR)) == 1, "no retry before 2 s"
+            clock.advance(seconds=0.2)
+            first.drain()
+            assert len(fake.received("chat.postMessage", channel=MIRROR)) == 2
+            assert len(fake.messages[MIRROR]) == 1
+            engine.dispose()
+    finally:
+        fake.stop()
+
+
+def test_a_crash_between_posting_a_dm_and_recording_it_never_posts_it_twice(tmp_path: Path) -> None:
+    fake = _fake()
+    port = _free_port()
+    env = _environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port), WARROOM_DELIVERY_LEASE="2s")
+    engine = make_engine(env["DATABASE_URL"])
+    slack = Slack(app_url=f"http://127.0.0.1:{port}/slack/events", fake_url=fake.url, secret=SECRET)
+    dana_dm = fake.dm_channel(DANA)
+    process = _start(env, tmp_path)
+    try:
+        _wait_healthy(port, process)
+        slack.command("declare P1 Checkout down", user=LEAD, channel=WAR_ROOM)
+        fake.wait_for("chat.postMessage", channel=LEAD, timeout=10)  # the first draft's copy: declared and settled
+        slack.command(f"communicator <@{DANA}|dana>", user=LEAD, channel=WAR_ROOM)
+        fake.wait_for("chat.postMessage", 2, channel=DANA, timeout=10)  # the briefing and the first draft's copy
+        fake.fail("chat.postMessage", Fault(delay=60, channel=DANA))  # Slack posts it; the answer never comes
+
+        slack.command("update identified: A bad deploy broke card payments.", user=LEAD, channel=WAR_ROOM)
+        fake.wait_for("chat.postMessage", 3, channel=DANA, timeout=10)
+        posted = _keys(fake, dana_dm)[-1]
+        assert posted.startswith("entry:") and posted.endswith(f":dm:{DANA}")
+        _kill_group(process)  # dies before it could record the ts
+        fake.heal()
+        with Session(engine) as session:
+            row = session.exec(select(OutboxMessage).where(OutboxMessage.message_key == posted)).one()
+            assert row.state == "pending"
+
+        process = _start(env, tmp_path)
+        _wait_healthy(port, process)
+
+        def settled() -> bool:
+            with Session(engine) as session:
+                rows = session.exec(select(OutboxMessage).where(OutboxMessage.channel_id == DANA)).all()
+                return all(r.state == "delivered" for r in rows)
+
+        deadline = time.monotonic() + 20
+        while not settled():
+            assert time.monotonic() < deadline, "the DM was never settled after the restart"
+            time.sleep(0.1)
+        assert _keys(fake, dana_dm).count(posted) == 1, "found in the DM's history by its metadata, not reposted"
+        assert fake.received("conversations.open", users=DANA)
+        assert fake.received("conversations.history", channel=dana_dm)
+        with Session(engine) as session:
+            row = session.exec(select(OutboxMessage).where(OutboxMessage.message_key == posted)).one()
+        [landed] = [m for m in fake.messages[dana_dm] if m["metadata"]["event_payload"]["key"] == posted]
+        assert row.ts == landed["ts"]
+    finally:
+        if process.poll() is None:
+            _kill_group(process)
+        engine.dispose()
+        fake.stop()
