@@ -16,11 +16,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlparse
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -146,7 +148,7 @@ class SocketSlack:
 
     def wait_links(self, count: int, timeout: float = 5.0) -> list[Link]:
         """Wait until `count` connections have been opened in all; return them."""
-        return self._wait(lambda: self.links if len(self.links) >= count else None, timeout, f"{count} connections")
+        return self._wait(lambda: list(self.links) if len(self.links) >= count else None, timeout, f"{count} links")
 
     def wait_ack(self, envelope_id: str, timeout: float = 5.0) -> Ack:
         """Wait for the app's ack of an envelope."""
@@ -162,7 +164,7 @@ class SocketSlack:
         with self._lock:
             return [d for d in self.deliveries if d[0] == envelope_id]
 
-    def _wait(self, probe: Callable[[], Any], timeout: float, what: str) -> Any:
+    def _wait(self, probe: Callable[[], T | None], timeout: float, what: str) -> T:
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
@@ -252,9 +254,10 @@ class SocketSlack:
             with self._lock:
                 open_links = [link for link in self.links if link.closed_at is None]
                 staying = [link for link in open_links if not link.told_to_leave]
-                target = (staying or open_links or [None])[-1]
-                if target is None or not self._queue:
+                candidates = staying or open_links
+                if not candidates or not self._queue:
                     return
+                target = candidates[-1]
                 envelope = self._pending.get(self._queue.pop(0))
                 if envelope is None:
                     continue
