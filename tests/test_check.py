@@ -68,7 +68,7 @@ def test_everything_right_in_http_mode_is_five_ticks_and_exit_0(fake: FakeSlack,
     assert outcome.line("bot token") == (
         "✓ bot token: accepted in workspace Acme Corp (acme.slack.com) as bot user @warroom (UWARROOMBOT)"
     )
-    assert outcome.line("scopes").startswith("✓ scopes: all 8 that Warroom needs are granted (channels:history,")
+    assert outcome.line("scopes").startswith("✓ scopes: all 10 that Warroom needs are granted (channels:history,")
     assert (
         outcome.line("mirror channel")
         == "✓ mirror channel: #support-mirror (CMIRROR01), a channel Warroom is a member of"

@@ -46,8 +46,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations_info": {"channels:read", "groups:read"},  # public and private mirror channels
     "apps_connections_open": set(),  # called with the app-level token (connections:write), not the bot token
     "conversations_join": {"channels:join"},
-    # Public and private channels; reading DMs would also need im:history / mpim:history.
-    "conversations_history": {"channels:history", "groups:history"},
+    # Public and private channels, and the bot's DMs (read on the D… channel after a crash, see bot/delivery).
+    "conversations_history": {"channels:history", "groups:history", "im:history"},
     "conversations_replies": {"channels:history", "groups:history"},
     "files_upload_v2": {"files:write"},
     "pins_add": {"pins:write"},

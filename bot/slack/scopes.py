@@ -12,6 +12,8 @@ BOT_SCOPES: dict[str, str] = {
     "files:write": "files_upload_v2: /incident timeline attaches the timeline as a Markdown file",
     "groups:history": "conversations.history in private channels, as channels:history does in public ones",
     "groups:read": "conversations.info on a private mirror channel",
+    "im:history": "conversations.history in a DM: after a crash, find a DM already sent instead of resending it",
+    "im:write": "conversations.open: the DM channel whose history is read after a crash",
     "users:read": "users.info: check that a nominated communicator is a real, active person",
 }
 

@@ -286,11 +286,15 @@ class FakeSlack:
         return None
 
     def _needed_scope(self, method: str, params: dict[str, Any]) -> str | None:
-        if method != "conversations.info":
+        if method == "conversations.open":
+            return "im:write"
+        if method not in ("conversations.info", "conversations.history"):
             return None
+        channel = str(params.get("channel") or "")
         with self._lock:
-            info = self.channels.get(str(params.get("channel") or ""))
-        return "groups:read" if info is not None and info["is_private"] else "channels:read"
+            info = self.channels.get(channel)
+        kind = "im" if channel.startswith("D") else "groups" if info is not None and info["is_private"] else "channels"
+        return f"{kind}:{'read' if method == 'conversations.info' else 'history'}"
 
     def _scope_header(self, token: str) -> dict[str, str]:
         """Slack names a token's scopes in the x-oauth-scopes header of every Web API answer."""
