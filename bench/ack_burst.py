@@ -439,6 +439,10 @@ def run(rounds: int) -> dict[str, Any]:
     try:
         for user_id, name in ((LEAD, "Lee Lead"), (DANA, "Dana"), (ERIN, "Erin")):
             fake.add_user(user_id, name)
+        rooms = [MIRROR, *(f"CWARM{n:04d}" for n in range(CLICKS + WARM_CLICKS))]
+        rooms += [f"CBENCHR{r:02d}N{n:02d}" for r in range(1, rounds + 1) for n in range(DECLARES)]
+        for room in rooms:  # Warroom has been invited to every war room and to the mirror
+            fake.add_channel(room, room.lower())
         builder = _Builder(fake_url=fake.url)
         with tempfile.TemporaryDirectory(prefix="warroom-bench-") as tmp:
             with production_server(fake, Path(tmp)) as (port, log_path):

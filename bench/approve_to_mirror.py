@@ -33,6 +33,7 @@ def measure(samples: int) -> list[float]:
     """Latencies in ms, one per approved entry."""
     fake = FakeSlack().start()
     fake.add_user(LEAD, "Lee Lead")
+    fake.add_channel(MIRROR, "support-mirror")
     try:
         with (
             tempfile.TemporaryDirectory(prefix="warroom-bench-") as workdir,
@@ -40,6 +41,8 @@ def measure(samples: int) -> list[float]:
         ):
             slack = Slack(app_url=f"http://127.0.0.1:{port}/slack/events", fake_url=fake.url, secret=SECRET)
             channels = [f"CAPPROVE{n:04d}" for n in range(samples + 5)]
+            for channel in channels:  # Warroom has been invited to every war room
+                fake.add_channel(channel, channel.lower())
             for channel in channels:
                 slack.command("declare P1 Checkout down", user=LEAD, channel=channel, response=channel)
             for channel in channels:

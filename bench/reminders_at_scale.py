@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from bench.ack_burst import percentile, production_server
+from bench.ack_burst import MIRROR, percentile, production_server
 from bot.store.db import make_engine
 from bot.store.models import Incident
 from tests.support.fake_slack import FakeSlack
@@ -77,6 +77,7 @@ def _seed(database_url: str, count: int, first_due: datetime, window: float) -> 
 
 def measure(count: int) -> dict[str, float]:
     fake = FakeSlack().start()
+    fake.add_channel(MIRROR, "support-mirror")
     pids: list[int] = []
     offset = time.time() - time.monotonic()  # the fake stamps calls with the monotonic clock
     try:
@@ -90,6 +91,10 @@ def measure(count: int) -> dict[str, float]:
                 due_by_room = _seed(f"sqlite:///{Path(workdir) / 'bench.db'}", count, first_due, window=20.0)
                 owner = {f"UCOMM{room[5:]}": room for room in due_by_room}
                 leads = {f"ULEAD{room[5:]}": room for room in due_by_room}
+                for room in due_by_room:  # the war rooms Warroom is in, and the people it reminds
+                    fake.add_channel(room, room.lower())
+                for person in [*owner, *leads]:
+                    fake.add_user(person, person.lower())
                 expected = 5 * count
                 deadline = time.monotonic() + 60 + 20 + REMIND_BEFORE + ESCALATE_AFTER
                 while len(fake.received("chat.postMessage")) < expected:
