@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from slack_bolt.request import BoltRequest
 
 from tests.support.fake_slack import Call
 from tests.support.feed import opened_view
@@ -191,3 +192,17 @@ def test_a_stale_signature_with_a_valid_mac_is_still_refused(warroom: Harness) -
 
     assert reply.status == 401
     assert _effects(warroom) == []
+
+
+def test_bolt_itself_never_answers_a_request_it_could_not_verify(warroom: Harness) -> None:
+    # Behind the front door Bolt never sees such a request; if it ever did (another adapter, say), the error
+    # handler must not use the body: no response_url post, no ephemeral, no DM.
+    body = _command(warroom)
+    headers = {"content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": "abc"}
+    headers["x-slack-signature"] = "v0=" + "0" * 64
+
+    response = warroom.warroom.app.dispatch(BoltRequest(body=body, headers=headers))
+
+    assert response.status == 401
+    assert _effects(warroom) == []
+    assert warroom.incidents() == []
