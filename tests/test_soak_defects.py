@@ -15,6 +15,7 @@ from bot.slack.client import delivery_client
 from bot.store.db import make_engine
 from bot.store.models import OutboxMessage
 from tests.support.fake_slack import FakeSlack, Fault
+from tests.support.feed import opened_view
 from tests.support.harness import DANA, LEAD, MIRROR, OTHER_ROOM, SECRET, WAR_ROOM, FakeClock, Harness, running
 from tests.support.harness import start_fake_slack as _fake
 from tests.support.slack_requests import Slack
@@ -43,6 +44,23 @@ def test_declaring_where_warroom_was_not_invited_is_refused_at_once_with_how_to_
     assert warroom.fake.received("chat.postMessage") == []
     [check] = warroom.fake.received("conversations.info")
     assert check.params["channel"] == HIDDEN_ROOM
+
+
+def test_the_declare_modal_in_a_channel_warroom_cant_see_answers_by_dm(warroom: Harness) -> None:
+    warroom.fake.add_channel(HIDDEN_ROOM, "payments-outage", private=True, member=False)
+    warroom.command("declare", channel=HIDDEN_ROOM)
+    view = opened_view(warroom)
+    values = {
+        "severity": {"severity_select": {"type": "static_select", "selected_option": {"value": "P1"}}},
+        "title": {"title_input": {"type": "plain_text_input", "value": "Payments down"}},
+    }
+
+    reply = warroom.slack.view_submission(user=LEAD, view=view, values=values)
+
+    assert reply.status == 200
+    [answer] = warroom.fake.wait_for("chat.postMessage", channel=LEAD)
+    assert "/invite @Warroom" in answer.text
+    assert warroom.incidents() == []
 
 
 def test_declaring_after_the_invite_works(warroom: Harness) -> None:
