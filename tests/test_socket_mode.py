@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import pytest
+
 from bot.socket_link import ReconnectPolicy
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.harness import LEAD, MIRROR, SECRET, WAR_ROOM, start_fake_slack
@@ -62,11 +64,12 @@ def test_a_drop_without_close_frame_is_reconnected_within_2_s_and_the_next_comma
         assert [incident.title for incident in warroom.incidents()] == ["Search is slow"]
 
 
-def test_every_ack_during_a_connection_refresh_is_under_100_ms(database_url: str) -> None:
+@pytest.mark.parametrize("reason", ["refresh_requested", "warning"])
+def test_every_ack_during_a_connection_refresh_is_under_100_ms(database_url: str, reason: str) -> None:
     with socket_mode_running(database_url) as warroom:
         envelopes = [warroom.slash_command("help")]
         warroom.socket.wait_ack(envelopes[0])  # warm: the first dispatch imports and compiles
-        old = warroom.socket.disconnect("refresh_requested")
+        old = warroom.socket.disconnect(reason)
         for _ in range(60):  # 1.2 s of commands across the refresh
             envelopes.append(warroom.slash_command("help"))
             time.sleep(0.02)
