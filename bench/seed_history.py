@@ -73,7 +73,7 @@ def _history(count: int, *, now: datetime, lead: str) -> Iterator[Rows]:
         room, person = f"CHIST{n:06d}", (lead if n % 10 == 5 else PEOPLE[n % len(PEOPLE)])
         speaker = PEOPLE[(n * 7) % len(PEOPLE)]
         needs_postmortem = severity != "P3"
-        linked = needs_postmortem and n % 20 != 0  # one in twenty never gets its link: reminded daily
+        linked = needs_postmortem and n % 100 != 0  # one in a hundred never gets its link: reminded daily
         rows.incident.append((
             n, room, f"Checkout errors {n}", severity, "resolved", person, speaker, declared,
             resolved + timedelta(minutes=30), resolved, resolved, False,
@@ -83,7 +83,7 @@ def _history(count: int, *, now: datetime, lead: str) -> Iterator[Rows]:
             "not_owed", speaker, resolved + timedelta(hours=2),
             f"https://wiki.example.com/pm/{n}" if linked else None, speaker if linked else None,
             resolved + timedelta(days=2) if linked else None,
-            None if linked or not needs_postmortem else now - timedelta(hours=n % 20),
+            None if linked or not needs_postmortem else now - timedelta(hours=(n // 100) % 20),
         ))  # fmt: skip
         events: list[tuple[datetime, str | None, str, dict[str, Any]]] = [(declared, person, "declared", {})]
         keys: list[tuple[str, str]] = [(f"incident:{n}:card", room)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, exists, literal_column, or_, select, update
 from sqlalchemy.orm import aliased
@@ -147,27 +149,45 @@ def record_landing(session: Session, *, key: str, channel_id: str, ts: str, at: 
     session.merge(SlackMessage(key=key, channel_id=channel_id, ts=ts, posted_at=at))
 
 
-def prune(session: Session, *, before: datetime, batch: int = 500) -> int:
-    """Delete up to `batch` rows delivered before `before`, of incidents resolved before it; returns how many.
+def prune(session: Session, *, before: datetime, after: datetime | None = None, batch: int = 500) -> Pruned:
+    """Delete the next `batch` rows delivered before `before` (after `after`) that are safe to forget."""
+    # Safe: the incident was resolved before `before` too, and a keyed row's landing is in slack_message (which
+    # stays), so the message can still be updated in place. Rows another replica holds are skipped, not awaited.
+    # Each step is a lookup by index whatever the statistics: a join or an EXISTS here could become a hash of the
+    # whole slack_message table.
+    delivered_at = col(OutboxMessage.delivered_at)
+    query = select(col(OutboxMessage.id), col(OutboxMessage.incident_id), col(OutboxMessage.message_key), delivered_at)
+    query = query.where(col(OutboxMessage.state) == literal_column(f"'{DELIVERED}'"), delivered_at < before)
+    if after is not None:
+        query = query.where(delivered_at > after)
+    rows = list(session.execute(query.order_by(delivered_at).limit(batch).with_for_update(skip_locked=True)))
+    if not rows:
+        return Pruned(deleted=0, last=None)
+    incidents = {incident_id for _, incident_id, _, _ in rows}
+    resolved = _existing(session, col(Incident.id), incidents, col(Incident.resolved_at) < before)
+    landed = _existing(session, col(SlackMessage.key), {key for _, _, key, _ in rows if key is not None})
+    doomed = [
+        row_id for row_id, incident_id, key, _ in rows if incident_id in resolved and (key is None or key in landed)
+    ]
+    if doomed:
+        session.execute(delete(OutboxMessage).where(col(OutboxMessage.id).in_(doomed)))
+    return Pruned(deleted=len(doomed), last=rows[-1][3])
 
-    A keyed row goes only once its landing is in slack_message, which stays, so the message can still be updated
-    in place. Rows another replica is pruning are skipped, not waited for.
-    """
-    landing = exists().where(col(SlackMessage.key) == col(OutboxMessage.message_key))
-    query = (
-        select(col(OutboxMessage.id))
-        .join(Incident, col(Incident.id) == col(OutboxMessage.incident_id))
-        .where(
-            col(OutboxMessage.state) == literal_column(f"'{DELIVERED}'"),
-            col(OutboxMessage.delivered_at) < before,
-            col(Incident.resolved_at) < before,
-            or_(col(OutboxMessage.message_key).is_(None), landing),
-        )
-        .order_by(col(OutboxMessage.delivered_at))
-        .limit(batch)
-        .with_for_update(of=OutboxMessage, skip_locked=True)
-    )
-    row_ids = [row_id for (row_id,) in session.execute(query)]
-    if row_ids:
-        session.execute(delete(OutboxMessage).where(col(OutboxMessage.id).in_(row_ids)))
-    return len(row_ids)
+
+def _existing(session: Session, column: Any, values: set[Any], *where: ColumnElement[bool]) -> set[Any]:
+    """Which of `values` are in `column`, looked up a few at a time (a long IN list can tempt a full scan)."""
+    ordered, found = sorted(values), set()
+    for start in range(0, len(ordered), _LOOKUPS):
+        found |= set(session.scalars(select(column).where(column.in_(ordered[start : start + _LOOKUPS]), *where)))
+    return found
+
+
+_LOOKUPS = 20
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What one pruning batch did: rows deleted, and the delivery time to go on after."""
+
+    deleted: int
+    last: datetime | None

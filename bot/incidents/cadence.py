@@ -9,9 +9,11 @@ An approved entry moves `next_update_due_at`, which is what "a newer approved en
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, select
 
 from bot import ids
@@ -28,6 +30,23 @@ ESCALATION = "escalation"
 REMINDER_SENT = "reminder_sent"
 
 
+_MARKERS = ("heads_up_sent_for", "overdue_sent_for", "escalated_for")
+
+
+@dataclass(frozen=True)
+class _Owed:
+    """An open incident due soon, and the due time each reminder was last sent for."""
+
+    incident_id: int
+    due: datetime
+    sent_for: dict[str, datetime | None]
+
+
+def _differs(marker: Any, due: Any) -> ColumnElement[bool]:
+    """The reminder marked by `marker` is owed for the due time `due`."""
+    return or_(marker.is_(None), marker != due)
+
+
 class Cadence(Flows):
     """Holds the communicator to the committed update times."""
 
@@ -35,24 +54,37 @@ class Cadence(Flows):
         """Send every reminder that is owed now; returns how many were sent."""
         now = self._clock.now()
         playbook = self._playbook
+        owed = self._owed(due_by=now + playbook.remind_before)
         sent = 0
-        sent += self._each(OVERDUE, "overdue_sent_for", due_by=now, now=now, send=self._overdue)
+        sent += self._each(OVERDUE, "overdue_sent_for", owed, due_by=now, now=now, send=self._overdue)
         sent += self._each(
-            ESCALATION, "escalated_for", due_by=now - playbook.escalate_after, now=now,
+            ESCALATION, "escalated_for", owed, due_by=now - playbook.escalate_after, now=now,
             send=self._escalation,
         )  # fmt: skip
         sent += self._each(
-            HEADS_UP, "heads_up_sent_for", due_by=now + playbook.remind_before, now=now,
+            HEADS_UP, "heads_up_sent_for", owed, due_by=now + playbook.remind_before, now=now,
             send=self._heads_up, not_yet_due=True,
         )  # fmt: skip
         if sent:
             self._on_commit()
         return sent
 
+    def _owed(self, *, due_by: datetime) -> list[_Owed]:
+        """Open incidents due by `due_by` with a reminder not yet sent: one indexed read per tick."""
+        due = col(Incident.next_update_due_at)
+        markers = [col(getattr(Incident, name)) for name in _MARKERS]
+        query = select(Incident.id, due, *markers).where(
+            col(Incident.resolved_at).is_(None), due <= due_by, or_(*(_differs(marker, due) for marker in markers))
+        )
+        with Session(self._engine) as session:
+            rows = list(session.execute(query))
+        return [_Owed(row[0], row[1], dict(zip(_MARKERS, row[2:], strict=True))) for row in rows]
+
     def _each(
         self,
         kind: str,
         marker_name: str,
+        owed_rows: list[_Owed],
         *,
         due_by: datetime,
         now: datetime,
@@ -61,14 +93,12 @@ class Cadence(Flows):
     ) -> int:
         due = col(Incident.next_update_due_at)
         marker = col(getattr(Incident, marker_name))
-        owed = or_(marker.is_(None), marker != due)
-        query = select(Incident.id, Incident.next_update_due_at).where(
-            col(Incident.resolved_at).is_(None), due <= due_by, owed
-        )
-        if not_yet_due:  # a heads-up for an update that is already overdue would say the wrong thing
-            query = query.where(due > now)
-        with Session(self._engine) as session:
-            candidates = list(session.exec(query))
+        owed = _differs(marker, due)
+        candidates = [
+            (row.incident_id, row.due)
+            for row in owed_rows
+            if row.due <= due_by and row.sent_for[marker_name] != row.due and not (not_yet_due and row.due <= now)
+        ]  # a heads-up for an update that is already overdue would say the wrong thing
         sent = 0
         for incident_id, due_at in candidates:
             with session_scope(self._engine) as session:

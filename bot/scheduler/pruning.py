@@ -25,11 +25,12 @@ class OutboxPruner:
     def run(self) -> int:
         """Prune what is due, one short transaction per batch; returns how many rows went."""
         before = self._clock.now() - self._retention
-        pruned = 0
-        for _ in range(MAX_BATCHES):
+        pruned, after = 0, None
+        for _ in range(MAX_BATCHES):  # rows kept (an incident still open, say) are stepped over, not read again
             with session_scope(self._engine) as session:
-                deleted = outbox.prune(session, before=before, batch=BATCH)
-            pruned += deleted
-            if deleted < BATCH:
+                batch = outbox.prune(session, before=before, after=after, batch=BATCH)
+            pruned += batch.deleted
+            if batch.last is None:
                 break
+            after = batch.last
         return pruned

@@ -17,6 +17,7 @@ from bot.clock import Clock
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.5
+CHORE_CHECK_SECONDS = 1.0  # how often the chores look at the clock (cheap: no database)
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,12 @@ class Ticker:
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._busy = threading.Lock()
         # A chore may outlast a tick (a pruning run); the tick that finds it busy returns at once, unlogged.
-        for job_id, job, instances in (("cadence", self._run, 1), ("chores", self._run_chores, 2)):
+        jobs = (("cadence", self._run, seconds, 1), ("chores", self._run_chores, CHORE_CHECK_SECONDS, 2))
+        for job_id, job, every, instances in jobs:
             self._scheduler.add_job(
                 job,
                 "interval",
-                seconds=seconds,
+                seconds=every,
                 id=job_id,
                 max_instances=instances,
                 coalesce=True,
