@@ -219,3 +219,20 @@ def test_a_crash_between_posting_a_dm_and_recording_it_never_posts_it_twice(tmp_
             _kill_group(process)
         engine.dispose()
         fake.stop()
+
+
+def test_removing_warroom_from_a_war_room_drops_its_messages_and_tells_the_lead_once(warroom: Harness) -> None:
+    warroom.declare()
+    warroom.fake.remove_bot(WAR_ROOM)
+
+    warroom.command("severity P2")
+
+    [notice] = warroom.fake.wait_for("chat.postMessage", channel=LEAD, where=lambda c: "can't post in" in c.text)
+    assert "`not_in_channel`" in notice.text
+    warroom.fake.wait_for("chat.postMessage", channel=MIRROR, where=lambda c: "P2" in c.text)  # the mirror goes on
+    warroom.command("severity P3", response="again")
+    warroom.fake.wait_for("chat.postMessage", channel=MIRROR, where=lambda c: "P3" in c.text)
+    warroom.fake.quiet()
+    refused = [r for r in warroom.outbox() if r.channel_id == WAR_ROOM and r.state == "failed"]
+    assert {r.last_error for r in refused} == {"not_in_channel"} and len(refused) >= 4, "card updates and notices"
+    assert len(warroom.fake.received("chat.postMessage", channel=LEAD, where=lambda c: "can't post in" in c.text)) == 1
