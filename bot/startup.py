@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,9 @@ from bot.slack.scopes import BOT_SCOPES, missing_scopes
 
 SLACK_TIMEOUT = 3  # seconds per Web API call; Slack answers these in well under a second
 _UNREACHABLE = "cannot reach Slack"
+# slack_sdk logs each failed request at ERROR; a probe turns the failure into its ✗ line instead of saying it twice.
+_PROBE_LOG = logging.getLogger("warroom.startup.probe")
+_PROBE_LOG.setLevel(logging.CRITICAL)
 _REINSTALL = (
     "add them in your app's settings (paste manifest.yml again under App Manifest), then Install App -> "
     "Reinstall to Workspace; the bot token stays the same"
@@ -227,7 +231,9 @@ def ready_line(settings: Settings, report: Report) -> str:
 
 
 def _client(settings: Settings, token: str) -> WebClient:
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT, retry_handlers=[])
+    return WebClient(
+        token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT, retry_handlers=[], logger=_PROBE_LOG
+    )
 
 
 def _ask(call: Callable[[], SlackResponse]) -> SlackResponse | _NoAnswer:
