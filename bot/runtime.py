@@ -41,7 +41,8 @@ class Warroom:
         self.ticker.start()
 
     def stop(self) -> None:
-        """Stop the workers and close the database."""
+        """Let the lazy listeners still running finish (their outbox rows are written), then stop the workers."""
+        self.app.listener_runner.listener_executor.shutdown(wait=True)
         self.ticker.stop()
         self.delivery.stop()
         self.engine.dispose()

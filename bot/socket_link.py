@@ -7,8 +7,10 @@ never wait for a handshake; an envelope Slack redelivers is answered once, from 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -19,7 +21,7 @@ from typing import Any, ClassVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from websocket import WebSocketApp, WebSocketException
+from websocket import WebSocket, WebSocketApp, WebSocketException
 
 log = logging.getLogger("warroom.socket")
 
@@ -33,11 +35,14 @@ TOKEN_REFUSALS = frozenset(
 class ReconnectPolicy:
     """How hard to try before telling a supervisor that this process cannot reach Slack."""
 
-    refusals: int = 3  # consecutive token refusals, then exit
+    refusals: int = 3  # consecutive token refusals, spanning at least refusal_span seconds, then exit
+    refusal_span: float = 30.0  # so that a brief invalid_auth blip on Slack's side does not stop Warroom
     outage: float = 300.0  # seconds without a connection for any other reason, then exit
     first_pause: float = 0.25  # pause after the first failed attempt; it doubles up to max_pause
     max_pause: float = 10.0
     hello_timeout: float = 5.0  # Slack says hello at once; a connection without one is a failed attempt
+    stable_after: float = 30.0  # a connection that drops sooner is a failed attempt: the back-off goes on
+    close_timeout: float = 3.0  # a retired connection is read until Slack's close frame, at most this long
     ping_interval: float = 10.0  # a half-open connection is noticed after ping_interval + ping_timeout
     ping_timeout: float = 5.0
 
@@ -86,10 +91,14 @@ class _Connection:
         self.number = number
         self.hello = threading.Event()
         self.gone = threading.Event()
+        self.hello_at = self.gone_at = 0.0
         self.leaving = False  # Slack asked it to go; a replacement is being opened
+        self.closing = False  # our close frame is sent: still read, but acks go on the current connection
         self.reason = "closed"
         self._link = link
-        self._app = WebSocketApp(url, on_message=self._message, on_error=self._error)
+        self._app = WebSocketApp(url, on_open=self._open, on_message=self._message, on_error=self._error)
+        self._socket: WebSocket | None = None  # kept: run_forever forgets it before its close, which skips a
+        # socket whose close frame was already sent, and so would leak it
         self._thread = threading.Thread(target=self._run, name=f"slack-socket-{number}", daemon=True)
 
     def start(self) -> None:
@@ -97,7 +106,7 @@ class _Connection:
 
     def send(self, text: str) -> bool:
         """Write a frame; False when this connection is no longer usable."""
-        if self.gone.is_set():
+        if self.gone.is_set() or self.closing:
             return False
         try:
             self._app.send(text)
@@ -105,25 +114,60 @@ class _Connection:
             return False
         return True
 
-    def close(self) -> None:
-        """Say goodbye with a close frame, waiting at most a second for Slack's reply."""
-        self._app.close(timeout=1)
+    @property
+    def lived(self) -> float:
+        """Seconds from Slack's hello to the end of the connection (0 without a hello)."""
+        return self.gone_at - self.hello_at if self.hello.is_set() and self.gone.is_set() else 0.0
 
-    def join(self, timeout: float) -> None:
-        self._thread.join(timeout)
+    def say_goodbye(self) -> None:
+        """Send a close frame only: the reader goes on handling what Slack sent before it read ours."""
+        self.closing = True
+        sock = self._socket
+        if sock is not None and sock.connected:
+            try:
+                sock.send_close()
+            except (WebSocketException, OSError):
+                self._abort()
+
+    def await_goodbye(self, timeout: float) -> None:
+        """Wait for Slack's close frame (or the peer's drop); cut the socket when it does not come in time."""
+        if not self.gone.wait(timeout):
+            self._abort()
+        self._thread.join(1.0)
+
+    def close(self) -> None:
+        """Close the connection without losing an envelope already on the wire."""
+        self.say_goodbye()
+        self.await_goodbye(self._link.policy.close_timeout)
+
+    def _abort(self) -> None:
+        self._app.keep_running = False  # also stops a run_forever that has not connected yet
+        sock = self._socket or self._app.sock
+        raw = sock.sock if sock is not None else None
+        if raw is not None:
+            with contextlib.suppress(OSError):
+                raw.shutdown(socket.SHUT_RDWR)
 
     def _run(self) -> None:
         policy = self._link.policy
         try:
             self._app.run_forever(ping_interval=policy.ping_interval, ping_timeout=policy.ping_timeout)
         finally:
+            raw = self._socket.sock if self._socket is not None else None
+            if raw is not None:
+                raw.close()
+            self.gone_at = time.monotonic()
             self.gone.set()
             self._link.gone(self)
+
+    def _open(self, app: WebSocketApp) -> None:
+        self._socket = app.sock
 
     def _message(self, _app: WebSocketApp, text: str) -> None:
         message = json.loads(text)
         kind = message.get("type")
         if kind == "hello":
+            self.hello_at = time.monotonic()
             self.hello.set()
             self._link.wake()
         elif kind == "disconnect":
@@ -175,33 +219,47 @@ class SlackLink:
         """Connect and stay connected until `stop` is set; raise GaveUp when Slack stays out of reach."""
         failures = refusals = 0
         failing_since: float | None = None
+        refusing_since = 0.0
+        judged: _Connection | None = None  # the lost connection whose lifetime was already counted
         try:
             while not stop.is_set():
                 if not self._needs_connection():
                     self._wake.wait(0.5)
                     self._wake.clear()
                     continue
-                problem, refused = self._connect()
+                lost = self._current
+                if lost is not None and lost is not judged and not lost.leaving:
+                    judged = lost
+                    if lost.lived >= self.policy.stable_after:
+                        failures = 0
+                    else:  # hello, then gone at once: reconnecting without a pause would spin on Slack
+                        failures += 1
+                        stop.wait(self._backoff(failures))
+                        continue
+                problem, refused, retry_after = self._connect()
+                now = time.monotonic()
                 if problem is None:
-                    failures = refusals = 0
+                    refusals = 0
                     failing_since = None
                     continue
                 failures += 1
+                refusing_since = refusing_since if refusals and refused else now
                 refusals = refusals + 1 if refused else 0
-                failing_since = failing_since or time.monotonic()
+                failing_since = failing_since or now
                 log.warning("Socket Mode: connecting failed (%s), attempt %d", problem, failures)
-                if refusals >= self.policy.refusals:
+                if refusals >= self.policy.refusals and now - refusing_since >= self.policy.refusal_span:
                     raise GaveUp(
-                        f"SLACK_APP_TOKEN: Slack refused it {refusals} times in a row ({problem}): it was revoked "
-                        "or regenerated. Create one with connections:write (Basic Information → App-Level Tokens) "
-                        "and set it; stopping so that a supervisor restarts Warroom or alerts"
+                        f"SLACK_APP_TOKEN: Slack refused it {refusals} times in {now - refusing_since:.0f} s "
+                        f"({problem}): it was revoked or regenerated. Create one with connections:write (Basic "
+                        "Information → App-Level Tokens) and set it; stopping so that a supervisor restarts "
+                        "Warroom or alerts"
                     )
-                if time.monotonic() - failing_since > self.policy.outage:
+                if now - failing_since > self.policy.outage:
                     raise GaveUp(
                         f"Socket Mode: no connection to Slack for {self.policy.outage:.0f} s ({problem}); stopping "
                         "so that a supervisor restarts Warroom or alerts"
                     )
-                stop.wait(min(self.policy.first_pause * 2 ** (failures - 1), self.policy.max_pause))
+                stop.wait(max(self._backoff(failures), retry_after))
         finally:
             self._shut_down()
 
@@ -224,15 +282,19 @@ class SlackLink:
         current = self._current
         return current is None or current.gone.is_set() or current.leaving
 
-    def _connect(self) -> tuple[str | None, bool]:
-        """Open a new connection and make it current: (None, False), or (what went wrong, token refused)."""
+    def _backoff(self, failures: int) -> float:
+        return float(min(self.policy.first_pause * 2 ** (failures - 1), self.policy.max_pause))
+
+    def _connect(self) -> tuple[str | None, bool, float]:
+        """Open a new connection and make it current: (None, False, 0), or (what went wrong, token refused, the
+        seconds Slack asked to wait)."""
         try:
             url = str(self._web.apps_connections_open(app_token=self._app_token)["url"])
         except SlackApiError as error:
             code = str(error.response.get("error") if error.response is not None else "no answer")
-            return code, code in TOKEN_REFUSALS
+            return code, code in TOKEN_REFUSALS, _retry_after(error)
         except OSError as error:
-            return f"{type(error).__name__}: {error}", False
+            return f"{type(error).__name__}: {error}", False, 0.0
         self._numbers += 1
         connection = _Connection(url, number=self._numbers, link=self)
         connection.start()
@@ -240,15 +302,15 @@ class SlackLink:
         while not connection.hello.wait(0.05):
             if connection.gone.is_set() or time.monotonic() > deadline:
                 self._retire(connection)
-                return f"no hello from Slack ({connection.reason})", False
+                return f"no hello from Slack ({connection.reason})", False, 0.0
         previous, self._current = self._current, connection
         log.info("Socket Mode: connected (connection %d)", connection.number)
         if previous is not None:
             self._retire(previous)
-        return None, False
+        return None, False, 0.0
 
     def _retire(self, connection: _Connection) -> None:
-        """Close a connection in the background; acks for what it delivered may still use it until then."""
+        """Close a connection in the background, still handling what Slack sent on it until its close frame."""
         self._retired = [each for each in self._retired if not each.gone.is_set()]
         self._retired.append(connection)
         threading.Thread(target=connection.close, name=f"slack-socket-close-{connection.number}", daemon=True).start()
@@ -260,9 +322,10 @@ class SlackLink:
         self._pool.shutdown(wait=True)
         connections = [*self._retired, *([self._current] if self._current else [])]
         for connection in connections:
-            connection.close()
+            connection.say_goodbye()
+        deadline = time.monotonic() + self.policy.close_timeout
         for connection in connections:
-            connection.join(timeout=2)
+            connection.await_goodbye(max(deadline - time.monotonic(), 0.0))
 
     # -- answering ----------------------------------------------------------------------------------------
 
@@ -280,6 +343,8 @@ class SlackLink:
             payload = self._handler(message)
             if payload is not None:
                 ack = {"envelope_id": envelope_id, **({"payload": payload} if payload else {})}
+        except Exception:
+            log.exception("Socket Mode: envelope %s (%s) failed; not acked", envelope_id, message.get("type"))
         finally:
             self._ledger.finish(envelope_id, ack)
         if ack is not None:
@@ -294,3 +359,18 @@ class SlackLink:
         if current is not None and current is not connection and current.send(text):
             return
         log.warning("Socket Mode: could not ack envelope %s; Slack will send it again", ack.get("envelope_id"))
+
+
+def _retry_after(error: SlackApiError) -> float:
+    """The seconds a 429 answer asks to wait (Retry-After), else 0."""
+    response = error.response
+    if response is None or response.status_code != 429:
+        return 0.0
+    headers = {str(name).lower(): value for name, value in (response.headers or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(float(value), 0.0) if value is not None else 1.0
+    except (TypeError, ValueError):
+        return 1.0

@@ -31,8 +31,17 @@ def bolt_handler(app: App) -> Handler:
         if envelope.get("retry_reason"):
             headers["x-slack-retry-reason"] = str(envelope["retry_reason"])
         response = app.dispatch(BoltRequest(mode="socket_mode", body=envelope.get("payload") or {}, headers=headers))
+        if response.status in (400, 404):  # malformed, or no listener (a link button's click): a retry cannot help
+            log.warning(
+                "Socket Mode: envelope %s (%s) not handled (status %s: %s); acked so that Slack does not retry it",
+                envelope.get("envelope_id"),
+                envelope.get("type"),
+                response.status,
+                response.body,
+            )
+            return {}
         if response.status != 200:
-            log.info("Socket Mode: envelope %s not acked (status %s)", envelope.get("envelope_id"), response.status)
+            log.warning("Socket Mode: envelope %s not acked (status %s)", envelope.get("envelope_id"), response.status)
             return None
         if not response.body:
             return {}

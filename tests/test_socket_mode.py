@@ -21,7 +21,7 @@ from bot.socket_link import ReconnectPolicy
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.harness import LEAD, MIRROR, SECRET, WAR_ROOM, start_fake_slack
 from tests.support.slack_requests import Slack
-from tests.support.socket_harness import APP_TOKEN, FAST, SocketHarness, socket_mode_running
+from tests.support.socket_harness import APP_TOKEN, SocketHarness, socket_mode_running
 from tests.support.socket_slack import SocketSlack
 
 
@@ -127,19 +127,6 @@ def _wait_for_status(warroom: SocketHarness, status: int, timeout: float = 5.0) 
         seen = warroom.health()
 
 
-def test_a_token_revoked_while_running_stops_after_bounded_attempts(database_url: str) -> None:
-    with socket_mode_running(database_url, policy=FAST) as warroom:
-        warroom.fake.revoked.add(APP_TOKEN)
-        warroom.socket.drop()
-        deadline = time.monotonic() + 10
-        while not warroom.exit_codes and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-        attempts = warroom.fake.received("apps.connections.open")
-        assert warroom.exit_codes == [1]
-        assert len(attempts) == 1 + FAST.refusals, "one connection, then the bounded attempts"
-
-
 # -- `python -m bot` as a supervisor runs it ----------------------------------------------------------------
 
 
@@ -235,14 +222,15 @@ def test_the_process_serves_health_and_commands_then_exits_when_its_token_is_rev
             fake.revoked.add(APP_TOKEN)
             revoked_at = time.monotonic()
             stand_in.drop()
-            output, _ = process.communicate(timeout=20)
+            output, _ = process.communicate(timeout=60)
         finally:
             if process.poll() is None:
                 process.kill()
                 process.communicate()
 
+        policy = ReconnectPolicy()  # refusals must span refusal_span, so one invalid_auth blip does not stop it
         assert process.returncode == 1
-        assert time.monotonic() - revoked_at < 20
+        assert policy.refusal_span <= time.monotonic() - revoked_at < policy.refusal_span + policy.max_pause + 10
         lines = _slack_lines(output)
         assert len(lines) == 1, lines
         assert "revoked" in lines[0] and "supervisor" in lines[0]

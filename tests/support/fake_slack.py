@@ -74,6 +74,8 @@ class Fault:
     def __post_init__(self) -> None:
         if self.status == 429 and not any(name.lower() == "retry-after" for name in self.headers):
             self.headers = {**self.headers, "Retry-After": "1"}  # Slack always says how long to wait
+        if self.status == 429 and self.error is None:
+            self.error = "ratelimited"  # what Slack's body says with a 429
 
 
 class FakeSlack(Conversations):

@@ -25,7 +25,7 @@ from tests.support.socket_slack import SocketSlack
 
 APP_TOKEN = "xapp-1-A0WARROOM-socket-test"
 # Quick to give up in tests; the production defaults are in ReconnectPolicy.
-FAST = ReconnectPolicy(first_pause=0.1, max_pause=0.5, hello_timeout=2.0)
+FAST = ReconnectPolicy(first_pause=0.1, max_pause=0.5, hello_timeout=2.0, refusal_span=1.0)
 
 
 @dataclass
@@ -41,8 +41,12 @@ class SocketHarness:
 
     def slash_command(self, text: str, *, user: str = LEAD, channel: str = WAR_ROOM, lose_ack: bool = False) -> str:
         """`/incident <text>` as Slack sends it over Socket Mode; returns the envelope ID."""
-        body = self.requests.command_body(text, user=user, channel=channel, response="cmd")
-        return self.socket.send("slash_commands", dict(parse_qsl(body)), lose_ack=lose_ack)
+        payload = self.command_payload(text, user=user, channel=channel)
+        return self.socket.send("slash_commands", payload, lose_ack=lose_ack)
+
+    def command_payload(self, text: str, *, user: str = LEAD, channel: str = WAR_ROOM) -> dict[str, str]:
+        """The payload of a `slash_commands` envelope for `/incident <text>`."""
+        return dict(parse_qsl(self.requests.command_body(text, user=user, channel=channel, response="cmd")))
 
     def incidents(self) -> list[Incident]:
         with Session(self.service.warroom.engine) as session:

@@ -1,8 +1,9 @@
 """A Socket Mode stand-in: a WebSocket server on loopback that speaks Slack's envelope protocol.
 
 Like Slack's server it says `hello` on connect, sends envelopes, waits for acks (recording their latency), asks for a
-refresh with `disconnect`, can drop a connection without a close frame, and redelivers unacked envelopes (with
-`retry_attempt` one higher) on the next connection.
+refresh with `disconnect` and keeps sending on the leaving connection until the app closes it, can drop a
+connection without a close frame, and redelivers unacked envelopes (with `retry_attempt` one higher): at once on the
+next connection after a drop, after its 3 s ack deadline after a clean close.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlparse
@@ -59,6 +60,7 @@ class Ack:
     connection: int
     latency: float
     payload: dict[str, Any] | None
+    attempt: int  # the envelope's retry_attempt when Slack read the ack: 0 means acked on its first delivery
     at: float = field(default_factory=time.monotonic)
 
 
@@ -71,6 +73,8 @@ class Link:
     opened_at: float
     closed_at: float | None = None
     told_to_leave: bool = False
+    parting: list[Envelope] = field(default_factory=list)  # sent on it the moment the app's replacement connects
+    parted: bool = False  # the parting envelopes were sent
     sent: list[str] = field(default_factory=list)  # envelope ids delivered on this connection, unacked
 
 
@@ -83,6 +87,9 @@ class SocketSlack:
         self.acks: list[Ack] = []
         self.deliveries: list[tuple[str, int, int]] = []  # (envelope id, retry attempt, connection)
         self.tickets_issued = 0
+        self.drop_after_hello = False  # cut every new connection right after its hello (a flapping proxy)
+        self.ack_deadline = 3.0  # Slack retries an envelope not acked this long after a clean close
+        self._timers: list[threading.Timer] = []
         self._pending: dict[str, Envelope] = {}  # sent or queued, not acked yet, in order
         self._queue: list[str] = []  # waiting for a connection
         self._numbers = itertools.count(1)
@@ -99,6 +106,9 @@ class SocketSlack:
     def stop(self) -> None:
         with self._lock:
             links = [link for link in self.links if link.closed_at is None]
+            timers, self._timers = self._timers, []
+        for timer in timers:
+            timer.cancel()
         for link in links:
             with contextlib.suppress(OSError):
                 link.socket.socket.shutdown(socket.SHUT_RDWR)
@@ -124,12 +134,20 @@ class SocketSlack:
         self._flush()
         return envelope.envelope_id
 
-    def disconnect(self, reason: str = "refresh_requested") -> Link:
-        """Ask the newest connection to go (`refresh_requested`, `warning`, `link_disabled`, ...)."""
+    def disconnect(
+        self, reason: str = "refresh_requested", *, parting: Sequence[tuple[str, dict[str, Any]]] = ()
+    ) -> Link:
+        """Ask the newest connection to go (`refresh_requested`, `warning`, `link_disabled`, ...); `parting`
+        envelopes (kind, payload) are sent on it as the app's replacement connects, as Slack still uses it then."""
         link = self._newest()
         frame = {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-standin"}}
+        now = time.monotonic()
         with self._lock:
             link.told_to_leave = True
+            for kind, payload in parting:
+                envelope = Envelope(str(uuid.uuid4()), kind, payload, now)
+                self._pending[envelope.envelope_id] = envelope
+                link.parting.append(envelope)
         link.socket.send(json.dumps(frame))
         return link
 
@@ -188,22 +206,42 @@ class SocketSlack:
         with self._lock:
             self.links.append(link)
             count = len([each for each in self.links if each.closed_at is None])
+            leaving = [each for each in self.links if each.parting and not each.parted and each.closed_at is None]
             self._lock.notify_all()
+        for each in leaving:
+            self._send_parting(each)
         hello = {
             "type": "hello",
             "num_connections": count,
             "debug_info": {"host": "applink-standin", "approximate_connection_time": 18060},
             "connection_info": {"app_id": self.app_id},
         }
+        clean = False
         try:
             connection.send(json.dumps(hello))
+            if self.drop_after_hello:
+                connection.socket.shutdown(socket.SHUT_RDWR)
             self._flush()
             for message in connection:
                 self._read_ack(link, message)
+            clean = True  # the app closed it with a close frame
         except (ConnectionClosed, OSError):
             pass
         finally:
-            self._gone(link)
+            self._gone(link, clean=clean)
+
+    def _send_parting(self, link: Link) -> None:
+        with self._lock:
+            envelopes, link.parted = link.parting, True
+            for envelope in envelopes:
+                envelope.queued_at = time.monotonic()
+                link.sent.append(envelope.envelope_id)
+                self.deliveries.append((envelope.envelope_id, envelope.retry_attempt, link.number))
+        for envelope in envelopes:
+            try:
+                link.socket.send(envelope.frame())
+            except (ConnectionClosed, OSError):
+                return
 
     def _read_ack(self, link: Link, message: str | bytes) -> None:
         data = json.loads(message)
@@ -222,23 +260,34 @@ class SocketSlack:
                     if envelope_id in each.sent:
                         each.sent.remove(envelope_id)
                 latency = time.monotonic() - envelope.queued_at
-                self.acks.append(Ack(envelope_id, link.number, latency, data.get("payload")))
+                self.acks.append(Ack(envelope_id, link.number, latency, data.get("payload"), envelope.retry_attempt))
                 self._lock.notify_all()
         if lost:
             link.socket.socket.shutdown(socket.SHUT_RDWR)
 
-    def _gone(self, link: Link) -> None:
+    def _gone(self, link: Link, *, clean: bool = False) -> None:
         with self._lock:
             if link.closed_at is not None:
                 return
             link.closed_at = time.monotonic()
-            for envelope_id in link.sent:  # unacked: Slack retries them on another connection
+            unacked, link.sent = link.sent, []
+            self._lock.notify_all()
+            if clean:  # their acks may still come on another connection; Slack retries at the ack deadline
+                timer = threading.Timer(self.ack_deadline, self._retry, (unacked,))
+                timer.daemon = True
+                self._timers.append(timer)
+                timer.start()
+                return
+        self._retry(unacked)
+
+    def _retry(self, envelope_ids: list[str]) -> None:
+        """Redeliver the envelopes still unacked, with retry_attempt one higher, on another connection."""
+        with self._lock:
+            for envelope_id in envelope_ids:
                 envelope = self._pending.get(envelope_id)
                 if envelope is not None:
                     envelope.retry_attempt += 1
                     self._queue.append(envelope_id)
-            link.sent.clear()
-            self._lock.notify_all()
         self._flush()
 
     def _newest(self) -> Link:
