@@ -45,7 +45,10 @@ class Settings(BaseSettings):
     warroom_templates: Path | None = Field(default=None, description="a directory of template overrides")
     port: int = Field(default=3000, ge=1, le=65535, description="the HTTP port")
     warroom_delivery_lease: timedelta = Field(
-        default=timedelta(seconds=60), description="how long a worker may hold a message it is delivering"
+        default=timedelta(seconds=90), description="how long a worker may hold a message it is delivering"
+    )
+    warroom_slack_timeout: timedelta = Field(
+        default=timedelta(seconds=10), description="how long the outbox waits for each Slack call's answer"
     )
     warroom_outbox_retention: timedelta = Field(
         default=timedelta(days=14), description="how long delivered messages are kept in the outbox"
@@ -67,6 +70,16 @@ class Settings(BaseSettings):
         if lease < timedelta(seconds=1):
             raise ValueError("expected a duration of at least 1s, like 60s")
         return lease
+
+    @field_validator("warroom_slack_timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: object) -> object:
+        from bot.playbook import parse_duration
+
+        timeout = parse_duration(value)
+        if timeout > timedelta(seconds=60):
+            raise ValueError("expected a duration from 1s to 60s, like 10s")
+        return timeout
 
     @field_validator("warroom_outbox_retention", mode="before")
     @classmethod
@@ -140,6 +153,20 @@ class Settings(BaseSettings):
     def _http_needs_secret(self) -> Settings:
         if self.slack_app_token is None and self.slack_signing_secret is None:
             raise ValueError(_NO_SECRET)
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Settings:
+        from bot.delivery.worker import CALLS_PER_ATTEMPT, longest_attempt
+
+        timeout = self.warroom_slack_timeout.total_seconds()
+        longest = int(longest_attempt(timeout).total_seconds())
+        if self.warroom_delivery_lease.total_seconds() <= longest:
+            raise ValueError(
+                f"WARROOM_DELIVERY_LEASE: {int(self.warroom_delivery_lease.total_seconds())}s is too short: one "
+                f"delivery attempt can take {longest}s ({CALLS_PER_ATTEMPT} Slack calls x WARROOM_SLACK_TIMEOUT "
+                f"{int(timeout)}s), and another replica could post the same message again; set it above {longest}s"
+            )
         return self
 
     @property

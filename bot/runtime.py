@@ -66,7 +66,11 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
     )
     delivery = DeliveryWorker(
         engine=engine,
-        client=delivery_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+        client=delivery_client(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            timeout=int(settings.warroom_slack_timeout.total_seconds()),
+        ),
         clock=clock,
         lease=settings.warroom_delivery_lease,
         hooks=Hooks(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -93,7 +94,43 @@ def test_a_signed_body_that_cannot_be_read_gets_400_and_no_effect(warroom: Harne
     assert _effects(warroom) == []
 
 
-NOWHERE = "http://127.0.0.1:9"  # never reached: these requests must have no effect
+EVIL = "evil"  # the fake Slack's response_url these requests name: a leak there would be seen
+RESPONSE_URL = "response-url-of-the-fake"  # replaced by the running fake's response_url(EVIL)
+
+
+def _at_the_fake(warroom: Harness, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with its response_url(s) pointing at the fake Slack, where anything sent is recorded."""
+    text = json.dumps(payload).replace(RESPONSE_URL, warroom.fake.response_url(EVIL))
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def _submission(view: dict[str, Any]) -> dict[str, Any]:
+    """A view_submission as Slack sends it for a modal with a conversation picker set to answer in a channel."""
+    urls = [{"block_id": "b", "action_id": "a", "channel_id": WAR_ROOM, "response_url": RESPONSE_URL}]
+    return {"type": "view_submission", "user": {"id": LEAD}, "view": {"type": "modal", **view}, "response_urls": urls}
+
+
+def _text_view(callback_id: str, metadata: str) -> dict[str, Any]:
+    """An update or edit modal's view whose private_metadata is not what Warroom gave it."""
+    values = {"text": {"text_input": {"type": "plain_text_input", "value": "Checkout is back."}}}
+    return {"callback_id": callback_id, "private_metadata": metadata, "state": {"values": values}}
+
+
+def _declare_view(
+    *,
+    severity: Any = None,
+    title: Any = None,
+    communicator: Any = None,
+    metadata: Any = WAR_ROOM,
+) -> dict[str, Any]:
+    """A declare modal's view as Slack submits it, with one part replaced by something Slack never sends."""
+    values = {
+        "severity": severity or {"severity_select": {"type": "static_select", "selected_option": {"value": "P1"}}},
+        "title": title or {"title_input": {"type": "plain_text_input", "value": "Checkout down"}},
+        "communicator": communicator or {"communicator_select": {"type": "users_select", "selected_user": None}},
+    }
+    return {"callback_id": "declare_incident", "private_metadata": metadata, "state": {"values": values}}
 
 
 def _action(**overrides: Any) -> dict[str, Any]:
@@ -105,7 +142,7 @@ def _action(**overrides: Any) -> dict[str, Any]:
         "container": {"type": "message", "channel_id": WAR_ROOM},
         "channel": {"id": WAR_ROOM},
         "trigger_id": "1.trigger",
-        "response_url": f"{NOWHERE}/response/evil",
+        "response_url": RESPONSE_URL,
         "actions": [{"action_id": "entry_approve", "value": "1", "type": "button"}],
         **overrides,
     }
@@ -120,17 +157,30 @@ def _action(**overrides: Any) -> dict[str, Any]:
         _action(actions=[{"action_id": "entry_approve", "type": "button"}]),
         _action(actions=[{"action_id": "entry_approve", "value": "1; DROP", "type": "button"}]),
         _action(user={}),
-        {"type": "view_submission", "user": {"id": LEAD}, "view": {"callback_id": "declare"}},
-        {"type": "view_submission", "user": {"id": LEAD}, "view": {"callback_id": "declare", "state": []}},
+        {"type": "view_submission", "user": {"id": LEAD}, "view": {"callback_id": "declare_incident"}},
+        _submission({"callback_id": "declare_incident"}),
+        _submission({"callback_id": "declare_incident", "state": []}),
+        _submission(_declare_view(severity={"severity_select": "P1"})),
+        _submission(_declare_view(severity={"severity_select": {"type": "static_select", "selected_option": "P1"}})),
+        _submission(_declare_view(severity={"severity_select": {"selected_option": {"value": 1}}})),
+        _submission(_declare_view(title={"title_input": {"type": "plain_text_input", "value": ["Checkout"]}})),
+        _submission(_declare_view(title={"title_input": None})),
+        _submission(_declare_view(communicator={"communicator_select": {"selected_user": {"id": LEAD}}})),
+        _submission(_declare_view(metadata="")),
+        _submission(_declare_view(metadata={"channel": WAR_ROOM})),
+        _submission(_text_view("draft_update", '{"channel": 7}')),
+        _submission(_text_view("edit_draft", "not json")),
+        _submission(_text_view("edit_draft", '{"entry": true}')),
     ],
 )
 def test_a_signed_payload_missing_what_slack_always_sends_gets_400(
     warroom: Harness, payload: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    reply = warroom.slack.interaction(payload)
+    reply = warroom.slack.interaction(_at_the_fake(warroom, payload))
 
     assert reply.status == 400
     assert _effects(warroom) == []
+    assert warroom.fake.responses(EVIL) == []
     assert not [r for r in caplog.records if r.exc_info], "no stack trace for a malformed request"
     assert any("malformed" in r.getMessage() for r in caplog.records)
 
@@ -146,7 +196,7 @@ def test_a_declare_submission_without_its_fields_gets_400_and_declares_nothing(
     assert reply.status == 400
     warroom.fake.quiet()
     assert warroom.incidents() == []
-    assert [c.method for c in _effects(warroom)] == ["views.open"]
+    assert [c.method for c in _effects(warroom)] == ["conversations.info", "views.open"]
     assert not [r for r in caplog.records if r.exc_info]
 
 
@@ -198,8 +248,11 @@ def test_bolt_itself_never_answers_a_request_it_could_not_verify(warroom: Harnes
     # Behind the front door Bolt never sees such a request; if it ever did (another adapter, say), the error
     # handler must not use the body: no response_url post, no ephemeral, no DM.
     body = _command(warroom)
-    headers = {"content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": "abc"}
-    headers["x-slack-signature"] = "v0=" + "0" * 64
+    headers: dict[str, str | Sequence[str]] = {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": "abc",
+        "x-slack-signature": "v0=" + "0" * 64,
+    }
 
     response = warroom.warroom.app.dispatch(BoltRequest(body=body, headers=headers))
 

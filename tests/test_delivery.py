@@ -6,6 +6,8 @@ import threading
 import time
 from datetime import timedelta
 
+from slack_sdk import WebClient
+
 from bot.delivery.worker import DeliveryWorker
 from bot.slack.client import delivery_client
 from bot.store.db import make_engine
@@ -90,7 +92,7 @@ def test_a_slow_slack_does_not_slow_the_ack(warroom: Harness) -> None:
 
 def test_a_timed_out_post_is_retried(database_url: str) -> None:
     fake = start_fake_slack()
-    fake.fail("chat.postMessage", Fault(delay=1.5, times=1, channel=WAR_ROOM))
+    fake.fail("chat.postMessage", Fault(delay=2, times=1, channel=WAR_ROOM))
     clock = FakeClock()
     try:
         with running(database_url, fake=fake, clock=clock) as warroom:
@@ -102,7 +104,7 @@ def test_a_timed_out_post_is_retried(database_url: str) -> None:
             worker.drain()
             first = warroom.outbox()[0]
             assert first.state == "pending" and first.last_error in ("TimeoutError", "timeout", "URLError")
-            clock.advance(seconds=5)
+            clock.advance(seconds=7)  # past settle_wait(1 s): looked for in the history first, then posted
             worker.drain()
             assert all(row.state == "delivered" for row in warroom.outbox() if row.user_id is None)
             engine.dispose()
@@ -110,10 +112,8 @@ def test_a_timed_out_post_is_retried(database_url: str) -> None:
         fake.stop()
 
 
-def _short_timeout_client(fake: FakeSlack):  # type: ignore[no-untyped-def]
-    client = delivery_client(token="xoxb-test-token", base_url=fake.api_url)
-    client.timeout = 0.5
-    return client
+def _short_timeout_client(fake: FakeSlack) -> WebClient:
+    return delivery_client(token="xoxb-test-token", base_url=fake.api_url, timeout=1)
 
 
 def test_a_restart_delivers_what_was_still_owed(database_url: str) -> None:

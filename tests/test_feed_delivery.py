@@ -20,6 +20,9 @@ from tests.support.harness import DANA, LEAD, MIRROR, SECRET, WAR_ROOM, Harness,
 from tests.support.slack_requests import Slack
 from tests.test_cli import _environment, _free_port, _wait_healthy
 
+# A lease a restarted process takes over quickly; it must outlast an attempt (6 calls x the 1 s timeout).
+_SHORT_LEASE = {"WARROOM_SLACK_TIMEOUT": "1s", "WARROOM_DELIVERY_LEASE": "7s"}
+
 
 def test_an_approved_entry_survives_two_429s_and_arrives_once(warroom: Harness) -> None:
     warroom.declare()
@@ -107,7 +110,7 @@ def _mirror_keys(fake: FakeSlack) -> list[str]:
 def test_a_crash_between_posting_and_recording_never_posts_twice(tmp_path: Path) -> None:
     fake = start_fake_slack()
     port = _free_port()
-    env = _environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port), WARROOM_DELIVERY_LEASE="2s")
+    env = _environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port), **_SHORT_LEASE)
     engine = make_engine(env["DATABASE_URL"])
     slack = Slack(app_url=f"http://127.0.0.1:{port}/slack/events", fake_url=fake.url, secret=SECRET)
     process = _start(env, tmp_path)

@@ -113,6 +113,24 @@ def claim(session: Session, row_ids: list[int], *, now: datetime, lease: timedel
     return sorted(row_id for (row_id,) in result)
 
 
+def still_held(session: Session, row_id: int, *, until: datetime) -> OutboxMessage | None:
+    """The row, locked for settling, while the lease this worker took (`until`) is still the row's; else None.
+
+    A worker whose lease ran out and whose row another worker has since claimed (or settled) must not record
+    anything over it. A lease that ran out with nobody else claiming the row is still this worker's to settle.
+    """
+    lease = col(OutboxMessage.claimed_until)
+    held = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.state) == PENDING, lease == until)
+        .values(claimed_until=until)
+        .returning(col(OutboxMessage.id))
+    ).first()
+    if held is None:
+        return None
+    return session.get(OutboxMessage, row_id, populate_existing=True)
+
+
 def delivered(session: Session, row: OutboxMessage, *, now: datetime, ts: str | None) -> None:
     """Record that Slack has the message."""
     row.state = DELIVERED

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -42,7 +42,27 @@ _TRANSIENT = UNREACHABLE | {
 _NO_AUDIENCE = UNREACHABLE | {"user_not_in_channel"}
 _MAX_BACKOFF = timedelta(seconds=60)
 CHANNELS_AT_ONCE = 4
-_HISTORY_DEPTH = 200
+_HISTORY_DEPTH = 200  # messages a page, as Slack recommends
+HISTORY_PAGES = 3  # pages read, newest first, since the row was written
+# Slack's clock and ours may disagree: read history from this long before the row was written.
+CLOCK_SKEW = timedelta(minutes=2)
+# The most Slack calls one attempt makes: conversations.open, the history pages, chat.getPermalink, chat.postMessage.
+CALLS_PER_ATTEMPT = 3 + HISTORY_PAGES
+
+
+def longest_attempt(timeout: float) -> timedelta:
+    """How long one delivery attempt can take when every Slack call it makes runs to the client's timeout."""
+    return timedelta(seconds=CALLS_PER_ATTEMPT * timeout)
+
+
+def settle_wait(timeout: float) -> timedelta:
+    """How long to wait after a post whose answer never came before looking for it in the channel's history.
+
+    Slack may still act on it after the client gave up (the soak saw answers 11 s into a 10 s timeout): twice the
+    timeout, and at least the timeout plus 5 s, puts the look a full timeout or more past the latest answer seen.
+    """
+    return timedelta(seconds=max(2 * timeout, timeout + 5))
+
 
 Unreachable = Callable[[Session, OutboxMessage, str], None]
 Reachable = Callable[[Session, OutboxMessage], None]
@@ -64,6 +84,11 @@ class _Claimed:
     row: OutboxMessage
     target: tuple[str, str] | None
     link_to: tuple[str, str] | None
+    held_until: datetime
+
+
+class _Unanswered(Exception):
+    """chat.postMessage was sent but no answer came (a timeout, a dropped connection): Slack may still post it."""
 
 
 class DeliveryWorker:
@@ -75,16 +100,23 @@ class DeliveryWorker:
         engine: Engine,
         client: WebClient,
         clock: Clock,
-        lease: timedelta = timedelta(seconds=60),
+        lease: timedelta = timedelta(seconds=90),
         poll_seconds: float = 1.0,
         hooks: Hooks | None = None,
         wait_for: frozenset[str] = frozenset(),
     ) -> None:
-        """`wait_for`: channels whose rows stay queued while Slack says they are unreachable (the mirror)."""
+        """`wait_for`: channels whose rows stay queued while Slack says they are unreachable (the mirror).
+
+        The lease must outlast the longest attempt, or another worker could take a row whose post is still in flight.
+        """
+        longest = longest_attempt(client.timeout)
+        if lease <= longest:
+            raise ValueError(f"the delivery lease ({lease}) must be longer than the longest attempt ({longest})")
         self._engine = engine
         self._client = client
         self._clock = clock
         self._lease = lease
+        self._settle_wait = settle_wait(client.timeout)
         self._poll = poll_seconds
         self._hooks = hooks or Hooks()
         self._wait_for = wait_for
@@ -143,6 +175,7 @@ class DeliveryWorker:
                         row=row,
                         target=(landed.channel_id, landed.ts) if landed else None,
                         link_to=(link.channel_id, link.ts) if link else None,
+                        held_until=now + self._lease,
                     )
                 )
         return claimed
@@ -153,15 +186,22 @@ class DeliveryWorker:
         try:
             channel, ts = self._send(row, target=claimed.target, link_to=claimed.link_to)
         except SlackApiError as error:
-            self._refused(row, error)
+            self._refused(claimed, error)
             return
-        except Exception as error:  # network trouble or a timeout: the message is still owed
+        except _Unanswered as unanswered:  # Slack may still post it: look in the history only once it would show
+            cause = unanswered.__cause__ or unanswered
+            wait = max(self._backoff(row.attempts), self._settle_wait)
+            log.warning("outbox %s: no answer to the post (%s); will look for it in %ss", row.id, cause, wait.seconds)
+            self._retry(claimed, wait, type(cause).__name__)
+            return
+        except Exception as error:  # network trouble or a timeout before anything was posted: still owed
             log.warning("outbox %s: %s, will retry", row.id, error)
-            self._retry(row.id, self._backoff(row.attempts), type(error).__name__)
+            self._retry(claimed, self._backoff(row.attempts), type(error).__name__)
             return
         with session_scope(self._engine) as session:
-            fresh = session.get(OutboxMessage, row.id)
-            assert fresh is not None
+            fresh = self._held(session, claimed)
+            if fresh is None:
+                return
             now = self._clock.now()
             outbox.delivered(session, fresh, now=now, ts=ts)
             if fresh.message_key and claimed.target is None and ts is not None:
@@ -186,42 +226,53 @@ class DeliveryWorker:
             return channel, ts
         key = row.message_key or f"outbox:{row.id}"  # every post carries one, keyed or not
         if row.attempts > 1:  # an earlier attempt may have landed without its answer reaching us
-            found = self._already_posted(row.channel_id, key)
+            found = self._already_posted(row.channel_id, key, since=row.created_at)
             if found is not None:
                 log.info("outbox %s: %s was already posted (ts %s); not posting again", row.id, key, found[1])
                 return found
-        response = self._client.chat_postMessage(
-            channel=row.channel_id,
-            text=row.text,
-            blocks=blocks or None,
-            unfurl_links=False,
-            unfurl_media=False,
-            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
-        )
+        try:
+            response = self._client.chat_postMessage(
+                channel=row.channel_id,
+                text=row.text,
+                blocks=blocks or None,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+            )
+        except SlackApiError:
+            raise
+        except Exception as error:
+            raise _Unanswered() from error
         return str(response.get("channel") or row.channel_id), str(response["ts"])
 
-    def _already_posted(self, channel: str, key: str) -> tuple[str, str] | None:
+    def _already_posted(self, channel: str, key: str, *, since: datetime) -> tuple[str, str] | None:
         """After a timeout or a crash between posting and recording: find the message by its metadata.
 
-        A DM is addressed by user ID, but its history is read on the D… channel that conversations.open names.
+        Reads the history since the row was written (less the clock skew), a bounded number of pages. A DM is
+        addressed by user ID, but its history is read on the D… channel that conversations.open names.
         """
+        oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
+        cursor: str | None = None
         try:
             if channel.startswith(("U", "W")):
                 channel = str(self._client.conversations_open(users=channel)["channel"]["id"])
-            response = self._client.conversations_history(
-                channel=channel, limit=_HISTORY_DEPTH, include_all_metadata=True
-            )
+            for _ in range(HISTORY_PAGES):
+                response = self._client.conversations_history(
+                    channel=channel, limit=_HISTORY_DEPTH, oldest=oldest, cursor=cursor, include_all_metadata=True
+                )
+                found = _with_key(response.get("messages") or [], key)
+                if found is not None:
+                    return channel, found
+                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                if not response.get("has_more") or cursor is None:
+                    return None
         except SlackApiError as error:
             code = error.response.get("error") if error.response is not None else None
             if code != "missing_scope":
                 raise
             log.warning("outbox: can't read %s's history (missing_scope: reinstall the app); posting", channel)
             return None
-        for message in response.get("messages") or []:
-            metadata: dict[str, Any] = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == METADATA_EVENT and payload.get("key") == key:
-                return channel, str(message["ts"])
+        log.warning("outbox: %s not in %s's newest %d messages; posting", key, channel, HISTORY_PAGES * _HISTORY_DEPTH)
         return None
 
     def _link_block(self, channel: str, ts: str) -> dict[str, Any]:
@@ -230,37 +281,47 @@ class DeliveryWorker:
 
     # -- settling -------------------------------------------------------------------------------------------
 
-    def _refused(self, row: OutboxMessage, error: SlackApiError) -> None:
-        assert row.id is not None
+    def _refused(self, claimed: _Claimed, error: SlackApiError) -> None:
+        row = claimed.row
         response = error.response
         code = str(response.get("error", "")) if response is not None else ""
         status = response.status_code if response is not None else 0
         if status == 429:
-            self._retry(row.id, timedelta(seconds=_retry_after(error)), "ratelimited")
+            self._retry(claimed, timedelta(seconds=_retry_after(error)), "ratelimited")
         elif row.purpose == outbox.EPHEMERAL and code in _NO_AUDIENCE:
-            self._give_up(row.id, code)
+            self._give_up(claimed, code)
         elif code in UNREACHABLE and row.channel_id not in self._wait_for:
             log.error("outbox %s: Slack can't deliver to %s (%s); giving up on it", row.id, row.channel_id, code)
-            self._give_up(row.id, code, tell=True)
+            self._give_up(claimed, code, tell=True)
         elif status >= 500 or code in _TRANSIENT:
             log.warning("outbox %s: Slack said %s (%s), will retry", row.id, code or status, row.channel_id)
-            self._retry(row.id, self._backoff(row.attempts), code or f"http_{status}", unreachable=code in UNREACHABLE)
+            self._retry(claimed, self._backoff(row.attempts), code or f"http_{status}", unreachable=code in UNREACHABLE)
         else:
             log.error("outbox %s: Slack refused it for good: %s", row.id, code or status)
-            self._give_up(row.id, code or f"http_{status}")
+            self._give_up(claimed, code or f"http_{status}")
 
-    def _retry(self, row_id: int, delay: timedelta, error: str, *, unreachable: bool = False) -> None:
+    def _held(self, session: Session, claimed: _Claimed) -> OutboxMessage | None:
+        """The row to settle, unless this worker's lease ran out and another worker has taken the row since."""
+        assert claimed.row.id is not None
+        row = outbox.still_held(session, claimed.row.id, until=claimed.held_until)
+        if row is None:
+            log.warning("outbox %s: the lease ran out and another worker took the row; leaving it", claimed.row.id)
+        return row
+
+    def _retry(self, claimed: _Claimed, delay: timedelta, error: str, *, unreachable: bool = False) -> None:
         with session_scope(self._engine) as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
+            row = self._held(session, claimed)
+            if row is None:
+                return
             outbox.retry_later(session, row, at=self._clock.now() + delay, error=error)
             if unreachable:
                 self._hooks.unreachable(session, row, error)
 
-    def _give_up(self, row_id: int, error: str, *, tell: bool = False) -> None:
+    def _give_up(self, claimed: _Claimed, error: str, *, tell: bool = False) -> None:
         with session_scope(self._engine) as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
+            row = self._held(session, claimed)
+            if row is None:
+                return
             outbox.give_up(session, row, error=error)
             if tell:
                 self._hooks.given_up(session, row, error)
@@ -277,6 +338,16 @@ class DeliveryWorker:
                 log.exception("delivery loop failed; retrying at the next poll")
             self._wakeup.wait(timeout=self._poll)
             self._wakeup.clear()
+
+
+def _with_key(messages: list[dict[str, Any]], key: str) -> str | None:
+    """The ts of the message Warroom posted with `key` in its metadata, if it is among `messages`."""
+    for message in messages:
+        metadata: dict[str, Any] = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == METADATA_EVENT and payload.get("key") == key:
+            return str(message["ts"])
+    return None
 
 
 def _retry_after(error: SlackApiError) -> float:

@@ -13,6 +13,7 @@ class Reach(Enum):
     NOT_INVITED = "not_invited"  # a public channel Warroom is not a member of
     HIDDEN = "hidden"  # a private channel Warroom was not invited to, or no channel by that ID
     ARCHIVED = "archived"
+    NOT_A_CHANNEL = "not_a_channel"  # a DM or a group DM: no war room, and no history Warroom may read there
     UNKNOWN = "unknown"  # the check itself failed (Slack busy, a scope missing): delivery will find out
 
 

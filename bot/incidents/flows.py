@@ -24,6 +24,10 @@ _CANNOT_POST = {
     Reach.NOT_INVITED: f"Warroom isn't in this channel yet, so it can't post the incident card here. {_INVITE}",
     Reach.HIDDEN: f"Warroom can't see this channel: it is private and Warroom hasn't been invited. {_INVITE}",
     Reach.ARCHIVED: "This channel is archived, so Warroom can't post in it. Declare the incident in an active channel.",
+    Reach.NOT_A_CHANNEL: (
+        "A war room must be a channel, not a DM or a group DM. Create a channel for the incident "
+        "(e.g. `#inc-checkout`), `/invite @Warroom` there, and declare it in that channel."
+    ),
 }
 
 

@@ -40,6 +40,7 @@ def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain
     if subcommand in ("", "help"):
         respond(text=domain.notices.help(), response_type="ephemeral")
     elif subcommand == "declare" and not rest:
+        incidents.check_postable(channel_id)  # before the modal, not after someone has filled it in
         view = declare_modal(channel_id=channel_id, playbook=domain.playbook)
         client.views_open(trigger_id=command["trigger_id"], view=view)
     elif subcommand == "declare":

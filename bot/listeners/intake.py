@@ -41,6 +41,13 @@ _MODAL_BLOCKS = {
     ids.CORRECT_VIEW: (ids.TEXT_BLOCK,),
     ids.POSTMORTEM_VIEW: (ids.URL_BLOCK,),
 }
+# What each modal puts in private_metadata: the channel's ID, or a JSON object holding one ID.
+_METADATA_KEYS = {
+    ids.UPDATE_VIEW: "channel", ids.EDIT_VIEW: "entry", ids.CORRECT_VIEW: "entry", ids.POSTMORTEM_VIEW: "incident",
+}  # fmt: skip
+_CHANNEL_ID = re.compile(r"[CDG][A-Z0-9]{2,}")
+# The typed parts of an input's state, as Slack sends them: text, a picked user, a picked option.
+_STATE_TYPES: dict[str, type] = {"value": str, "selected_user": str, "selected_option": dict}
 NUL_IN_FIELD = "This text contains a NUL character (an invisible control character). Remove it and submit again."
 
 
@@ -118,6 +125,8 @@ def shape_problem(body: dict[str, Any]) -> str | None:
         view = body.get("view")
         if not isinstance(view, dict) or not isinstance(view.get("callback_id"), str):
             return f"{kind} without view.callback_id"
+        if not isinstance(view.get("type"), str):  # Bolt reads it to tell a modal from a workflow step
+            return f"{kind} without view.type"
         if kind == "view_submission":
             return _submission_problem(view)
     return None
@@ -129,10 +138,48 @@ def _submission_problem(view: dict[str, Any]) -> str | None:
     values = state.get("values") if isinstance(state, dict) else None
     if not isinstance(values, dict):
         return "view_submission without view.state.values"
-    missing = [block for block in _MODAL_BLOCKS.get(view["callback_id"], ()) if not isinstance(values.get(block), dict)]
+    callback = view["callback_id"]
+    missing = [block for block in _MODAL_BLOCKS.get(callback, ()) if not isinstance(values.get(block), dict)]
     if missing:
-        return f"a {view['callback_id']} submission without its {', '.join(missing)} field"
+        return f"a {callback} submission without its {', '.join(missing)} field"
+    return _values_problem(values) or _metadata_problem(callback, view.get("private_metadata"))
+
+
+def _values_problem(values: dict[str, Any]) -> str | None:
+    """What in the submitted inputs is not shaped as Slack shapes it (block → action → typed state), or None."""
+    for block_id, block in values.items():
+        if not isinstance(block, dict):
+            return f"the input block {block_id[:40]!r} is not an object"
+        for action_id, state in block.items():
+            if not isinstance(state, dict):
+                return f"the input {action_id[:40]!r} is not an object"
+            for part, kind in _STATE_TYPES.items():
+                if state.get(part) is not None and not isinstance(state[part], kind):
+                    return f"the input {action_id[:40]!r} has a {part} that is not a {kind.__name__}"
+            option = state.get("selected_option")
+            if isinstance(option, dict) and not isinstance(option.get("value"), str):
+                return f"the input {action_id[:40]!r} has an option without a value"
     return None
+
+
+def _metadata_problem(callback: str, metadata: Any) -> str | None:
+    """What is wrong with the private_metadata Warroom gave the modal it opened, or None."""
+    if callback == ids.DECLARE_VIEW:
+        ok = isinstance(metadata, str) and _CHANNEL_ID.fullmatch(metadata) is not None
+        return None if ok else "a declare submission without its channel"
+    key = _METADATA_KEYS.get(callback)
+    if key is None:
+        return None
+    try:
+        parsed = json.loads(metadata) if isinstance(metadata, str) else None
+    except ValueError:
+        parsed = None
+    value = parsed.get(key) if isinstance(parsed, dict) else None
+    if key == "channel":
+        ok = isinstance(value, str) and _CHANNEL_ID.fullmatch(value) is not None
+    else:
+        ok = isinstance(value, int | str) and not isinstance(value, bool) and _is_id(str(value))
+    return None if ok else f"a {callback} submission without its {key}"
 
 
 def _action_problem(action: dict[str, Any]) -> str | None:

@@ -24,6 +24,6 @@ def interactive_client(*, token: str, base_url: str) -> WebClient:
     )
 
 
-def delivery_client(*, token: str, base_url: str) -> WebClient:
+def delivery_client(*, token: str, base_url: str, timeout: int = 10) -> WebClient:
     """For the outbox worker, which schedules its own retries from the database."""
-    return WebClient(token=token, base_url=base_url, timeout=10, retry_handlers=[])
+    return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])

@@ -70,6 +70,7 @@ class Fault:
     delay: float = 0.0
     times: int = 1
     channel: str | None = None  # only calls to this channel
+    acts_late: bool = False  # a slow success: Slack acts only after the delay, not as soon as the call arrives
 
     def __post_init__(self) -> None:
         if self.status == 429 and not any(name.lower() == "retry-after" for name in self.headers):
@@ -242,8 +243,10 @@ class FakeSlack(Conversations):
             self._send(request, fault.status, body, fault.headers)
             return
         refused = None if method.startswith("response:") or method == "upload" else self._refuse(method, token, params)
+        if fault is not None and fault.acts_late:
+            time.sleep(fault.delay)  # after the app may have given up, and looked in the history, Slack acts
         answer = refused or self._answer(method, params)  # Slack acts first; a slow answer may never reach a dying app
-        if fault is not None:
+        if fault is not None and not fault.acts_late:
             time.sleep(fault.delay)
         with contextlib.suppress(OSError):  # the app hung up (killed, or timed out) after Slack had acted
             self._send(request, 200, answer, self._scope_header(token))
@@ -270,7 +273,9 @@ class FakeSlack(Conversations):
         channel = str(params.get("channel") or "")
         with self._lock:
             info = self.channels.get(channel)
-        kind = "im" if channel.startswith("D") else "groups" if info is not None and info["is_private"] else "channels"
+        private = info is not None and info["is_private"]
+        group_dm = info is not None and info.get("is_mpim")
+        kind = "im" if channel[:1] == "D" else "mpim" if group_dm else "groups" if private else "channels"
         return f"{kind}:{'read' if method == 'conversations.info' else 'history'}"
 
     def _scope_header(self, token: str) -> dict[str, str]:
@@ -315,8 +320,7 @@ class FakeSlack(Conversations):
                 return {"ok": False, "error": error}
             metadata = params.get("metadata")
             with self._lock:
-                self._ts += 1
-                ts = f"1790000000.{self._ts:06d}"
+                ts = self._new_ts()
                 message = {
                     "ts": ts,
                     "text": params.get("text"),
@@ -342,8 +346,7 @@ class FakeSlack(Conversations):
         if method == "conversations.history":
             return self._history(params)
         if method == "chat.postEphemeral":
-            _, error = self._postable(str(params.get("channel") or ""), direct=False)
-            return {"ok": False, "error": error} if error else {"ok": True, "message_ts": "1790000000.999999"}
+            return self._ephemeral(params)
         if method == "chat.update":
             return self._update(params)
         if method == "views.open":

@@ -1,0 +1,122 @@
+"""A post Slack acts on late, a lease that ran out, a busy channel: each message still lands exactly once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.delivery import outbox
+from bot.delivery.worker import CLOCK_SKEW, DeliveryWorker
+from bot.slack.client import delivery_client
+from bot.store.db import make_engine
+from bot.store.models import OutboxMessage
+from tests.support.fake_slack import FakeSlack, Fault
+from tests.support.harness import MIRROR, FakeClock, Harness, running, start_fake_slack
+
+
+@contextmanager
+def _declared(database_url: str) -> Iterator[tuple[Harness, FakeSlack, FakeClock, Engine]]:
+    """A declare whose messages are owed, with Warroom's own worker stopped so that the test drives delivery."""
+    fake, clock = start_fake_slack(), FakeClock()
+    try:
+        with running(database_url, fake=fake, clock=clock) as warroom:
+            warroom.warroom.delivery.stop()
+            warroom.command("declare P1 Checkout down")
+            warroom.wait_until(lambda: warroom.outbox())
+            engine = make_engine(database_url)
+            try:
+                yield warroom, fake, clock, engine
+            finally:
+                engine.dispose()
+    finally:
+        fake.stop()
+
+
+def _worker(engine: Engine, fake: FakeSlack, clock: FakeClock, *, timeout: int, lease: int = 90) -> DeliveryWorker:
+    client = delivery_client(token="xoxb-test-token", base_url=fake.api_url, timeout=timeout)
+    return DeliveryWorker(
+        engine=engine, client=client, clock=clock, lease=timedelta(seconds=lease), wait_for=frozenset({MIRROR})
+    )
+
+
+def _mirror_row(warroom: Harness) -> OutboxMessage:
+    [row] = [r for r in warroom.outbox() if r.channel_id == MIRROR]
+    return row
+
+
+def test_a_post_slack_acts_on_after_the_timeout_is_looked_for_only_once_it_would_show(database_url: str) -> None:
+    with _declared(database_url) as (warroom, fake, clock, engine):
+        fake.fail("chat.postMessage", Fault(delay=3, acts_late=True, channel=MIRROR))
+        worker = _worker(engine, fake, clock, timeout=1)
+        worker.drain()  # the client gives up after 1 s; Slack stores the message 2 s after that
+        assert _mirror_row(warroom).state == "pending" and not fake.messages.get(MIRROR)
+
+        clock.advance(seconds=2)  # a second later than a plain back-off: not yet, Slack may still act on it
+        worker.drain()
+        assert len(fake.received("chat.postMessage", channel=MIRROR)) == 1
+        assert fake.received("conversations.history", channel=MIRROR) == []
+
+        deadline = time.monotonic() + 5
+        while not fake.messages.get(MIRROR):
+            assert time.monotonic() < deadline, "Slack never acted on the first post"
+            time.sleep(0.05)
+        clock.advance(seconds=5)  # 7 s after the timeout: settle_wait(1 s) is 6 s
+        worker.drain()
+
+        row = _mirror_row(warroom)
+        [landed] = fake.messages[MIRROR]
+        assert row.state == "delivered" and row.ts == landed["ts"]
+        assert len(fake.received("chat.postMessage", channel=MIRROR)) == 1, "posted exactly once"
+        [look] = fake.received("conversations.history", channel=MIRROR)
+        assert float(look.params["oldest"]) == (row.created_at - CLOCK_SKEW).timestamp()
+
+
+def test_a_worker_whose_lease_ran_out_records_nothing_over_the_worker_that_took_the_row(database_url: str) -> None:
+    with _declared(database_url) as (warroom, fake, clock, engine):
+        fake.fail("chat.postMessage", Fault(delay=1.5, channel=MIRROR))  # posted at once, answered 1.5 s later
+        first = _worker(engine, fake, clock, timeout=3, lease=20)
+        delivering = threading.Thread(target=first.drain)
+        delivering.start()
+        fake.wait_for("chat.postMessage", channel=MIRROR)
+
+        clock.advance(seconds=21)  # the first worker's lease runs out while its post is in flight...
+        second_lease = timedelta(seconds=60)
+        with Session(engine) as session, session.begin():  # ...and a second worker takes the row over
+            row_id = _mirror_row(warroom).id
+            assert row_id is not None
+            assert outbox.claim(session, [row_id], now=clock.now(), lease=second_lease) == [row_id]
+        delivering.join(timeout=10)
+
+        row = _mirror_row(warroom)
+        assert row.state == "pending" and row.claimed_until == clock.now() + second_lease, "the second's to settle"
+        assert row.ts is None
+
+        clock.advance(seconds=61)  # the second worker died; once its lease is out, a third finds the message
+        _worker(engine, fake, clock, timeout=3).drain()
+        row = _mirror_row(warroom)
+        [landed] = fake.messages[MIRROR]
+        assert row.state == "delivered" and row.ts == landed["ts"]
+        assert len(fake.received("chat.postMessage", channel=MIRROR)) == 1
+
+
+def test_a_post_buried_under_a_busy_channels_newer_messages_is_still_found(database_url: str) -> None:
+    with _declared(database_url) as (warroom, fake, clock, engine):
+        fake.fail("chat.postMessage", Fault(delay=2, channel=MIRROR))  # posted; the answer comes too late
+        worker = _worker(engine, fake, clock, timeout=1)
+        worker.drain()
+        fake.chatter(MIRROR, 450)  # people post more than two pages of messages after it
+
+        clock.advance(seconds=7)
+        worker.drain()
+
+        row = _mirror_row(warroom)
+        assert row.state == "delivered" and row.ts == fake.messages[MIRROR][0]["ts"]
+        assert len(fake.received("chat.postMessage", channel=MIRROR)) == 1
+        pages = fake.received("conversations.history", channel=MIRROR)
+        assert [p.params.get("cursor") for p in pages] == [None, "next:200", "next:400"]
