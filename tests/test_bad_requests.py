@@ -9,6 +9,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from slack_bolt.request import BoltRequest
 
 from tests.support.fake_slack import Call
@@ -259,3 +261,69 @@ def test_bolt_itself_never_answers_a_request_it_could_not_verify(warroom: Harnes
     assert response.status == 401
     assert _effects(warroom) == []
     assert warroom.incidents() == []
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON value, as the keys and indexes that lead to it."""
+    found = [prefix]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, item in items:
+        found += _paths(item, (*prefix, key))
+    return found
+
+
+def _replaced(payload: dict[str, Any], path: tuple[Any, ...], new: Any) -> dict[str, Any]:
+    copy: dict[str, Any] = json.loads(json.dumps(payload))
+    parent: Any = copy
+    for key in path[:-1]:
+        parent = parent[key]
+    if new is _DELETE:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = new
+    return copy
+
+
+_DELETE = object()
+_VALID_SUBMISSION = _submission(_declare_view())
+_PLACES = [path for path in _paths(_VALID_SUBMISSION) if len(path) > 1 and path[0] in ("view", "user")]
+_OTHER_JSON = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=4),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(_PLACES), new=st.one_of(st.just(_DELETE), _OTHER_JSON))
+def test_a_declare_submission_bent_out_of_shape_never_gets_a_5xx_and_is_refused_without_effect(
+    warroom: Harness, path: tuple[Any, ...], new: Any
+) -> None:
+    assume(new is _DELETE or type(new) is not type(_lookup(_VALID_SUBMISSION, path)))  # the shape, not the content
+    _settle(warroom)  # what an earlier, accepted example set off is over
+    before = len(warroom.fake.calls)
+
+    reply = warroom.slack.interaction(_at_the_fake(warroom, _replaced(_VALID_SUBMISSION, path, new)))
+
+    assert reply.status < 500
+    _settle(warroom)
+    after = warroom.fake.calls[before:]
+    assert not [c for c in after if "unexpected error" in c.everything]
+    if reply.status >= 400:
+        assert after == [], "a refused request has no effect"
+        assert warroom.fake.responses(EVIL) == []
+
+
+def _settle(warroom: Harness) -> None:
+    """Wait until every owed message is delivered and Slack has heard nothing for a while."""
+    warroom.wait_until(lambda: all(row.state != "pending" for row in warroom.outbox()) or None)
+    warroom.fake.quiet(0.3)
+
+
+def _lookup(value: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        value = value[key]
+    return value

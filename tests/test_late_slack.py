@@ -7,7 +7,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -18,6 +20,7 @@ from bot.store.db import make_engine
 from bot.store.models import OutboxMessage
 from tests.support.fake_slack import FakeSlack, Fault
 from tests.support.harness import MIRROR, FakeClock, Harness, running, start_fake_slack
+from tests.test_settings import VALID, problems, warroom_check
 
 
 @contextmanager
@@ -120,3 +123,21 @@ def test_a_post_buried_under_a_busy_channels_newer_messages_is_still_found(datab
         assert len(fake.received("chat.postMessage", channel=MIRROR)) == 1
         pages = fake.received("conversations.history", channel=MIRROR)
         assert [p.params.get("cursor") for p in pages] == [None, "next:200", "next:400"]
+
+
+@pytest.mark.parametrize(("lease", "timeout", "longest"), [("60s", None, 60), ("30s", "5s", 30), ("10s", "2s", 12)])
+def test_a_lease_an_attempt_could_outlast_is_refused_at_start_with_one_line(
+    tmp_path: Path, lease: str, timeout: str | None, longest: int
+) -> None:
+    settings = {**VALID, "WARROOM_DELIVERY_LEASE": lease} | ({"WARROOM_SLACK_TIMEOUT": timeout} if timeout else {})
+
+    [line] = problems(warroom_check(tmp_path, **settings))
+
+    assert line.startswith(f"WARROOM_DELIVERY_LEASE: {lease} is too short: one delivery attempt can take {longest}s")
+    assert line.endswith(f"set it above {longest}s")
+
+
+def test_a_lease_longer_than_an_attempt_is_accepted(tmp_path: Path) -> None:
+    result = warroom_check(tmp_path, **VALID, WARROOM_DELIVERY_LEASE="31s", WARROOM_SLACK_TIMEOUT="5s")
+
+    assert result.returncode == 0, result.stderr
