@@ -303,7 +303,9 @@ def test_a_declare_submission_bent_out_of_shape_never_gets_a_5xx_and_is_refused_
     warroom: Harness, path: tuple[Any, ...], new: Any
 ) -> None:
     assume(new is _DELETE or type(new) is not type(_lookup(_VALID_SUBMISSION, path)))  # the shape, not the content
-    _settle(warroom)  # what an earlier, accepted example set off is over
+    if not warroom.incidents():  # one is open in the war room: a submission accepted as well-formed declares nothing
+        warroom.declare(response="first")
+    _settle(warroom)
     before = len(warroom.fake.calls)
 
     reply = warroom.slack.interaction(_at_the_fake(warroom, _replaced(_VALID_SUBMISSION, path, new)))
@@ -313,7 +315,7 @@ def test_a_declare_submission_bent_out_of_shape_never_gets_a_5xx_and_is_refused_
     after = warroom.fake.calls[before:]
     assert not [c for c in after if "unexpected error" in c.everything]
     if reply.status >= 400:
-        assert after == [], "a refused request has no effect"
+        assert [(c.method, c.channel) for c in after] == [], "a refused request has no effect"
         assert warroom.fake.responses(EVIL) == []
 
 
