@@ -132,7 +132,9 @@ def serve_socket_mode(settings: Settings) -> int:
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("Socket Mode: %s received; finishing the envelopes in hand", signal.Signals(signum).name)
+        log.info(
+            "Socket Mode: %s received; finishing the envelopes and listener work in hand", signal.Signals(signum).name
+        )
         stop.set()
 
     signal.signal(signal.SIGTERM, _stop)

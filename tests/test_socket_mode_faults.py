@@ -130,3 +130,16 @@ def test_a_token_refused_for_the_whole_span_stops_warroom(database_url: str) -> 
         assert warroom.exit_codes == [1]
         assert len(refused) >= FAST.refusals
         assert refused[-1].at - refused[0].at >= FAST.refusal_span, "refusals spanning the whole span, not a blip"
+
+
+def test_stopping_finishes_the_lazy_work_in_flight_first(database_url: str) -> None:
+    with socket_mode_running(database_url) as warroom:
+        warroom.fake.fail("conversations.info", Fault(delay=1.0))  # the declare's lazy listener waits on Slack
+        envelope = warroom.slash_command("declare P1 Declared as the replica stops")
+        warroom.socket.wait_ack(envelope)
+        warroom.fake.wait_for("conversations.info")
+
+        warroom.stop.set()  # what SIGTERM does: the link finishes its envelopes and closes
+        warroom.service.warroom.stop()
+
+        assert [incident.title for incident in warroom.incidents()] == ["Declared as the replica stops"]
