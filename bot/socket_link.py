@@ -42,6 +42,8 @@ class ReconnectPolicy:
     max_pause: float = 10.0
     hello_timeout: float = 5.0  # Slack says hello at once; a connection without one is a failed attempt
     stable_after: float = 30.0  # a connection that drops sooner is a failed attempt: the back-off goes on
+    flap_pause: float = 1.0  # ...but after a connection Slack said hello on, never wait longer than this (a 429's
+    # Retry-After still applies), so every drop is followed by a reconnect within 2 s
     close_timeout: float = 3.0  # a retired connection is read until Slack's close frame, at most this long
     ping_interval: float = 10.0  # a half-open connection is noticed after ping_interval + ping_timeout
     ping_timeout: float = 5.0
@@ -234,7 +236,7 @@ class SlackLink:
                         failures = 0
                     else:  # hello, then gone at once: reconnecting without a pause would spin on Slack
                         failures += 1
-                        stop.wait(self._backoff(failures))
+                        stop.wait(min(self._backoff(failures), self.policy.flap_pause))
                         continue
                 problem, refused, retry_after = self._connect()
                 now = time.monotonic()

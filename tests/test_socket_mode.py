@@ -64,6 +64,20 @@ def test_a_drop_without_close_frame_is_reconnected_within_2_s_and_the_next_comma
         assert [incident.title for incident in warroom.incidents()] == ["Search is slow"]
 
 
+def test_every_one_of_a_run_of_drops_is_reconnected_within_2_s(database_url: str) -> None:
+    """A flapping proxy: each connection dies a second after Slack's hello, six times, under the default policy."""
+    with socket_mode_running(database_url, policy=ReconnectPolicy()) as warroom:
+        for round_ in range(6):
+            warroom.wait_connected(timeout=5)
+            time.sleep(0.3)
+            dropped = warroom.socket.drop()
+            replacement = warroom.socket.wait_links(round_ + 2, timeout=2.5)[round_ + 1]
+            assert replacement.opened_at - (dropped.closed_at or 0) < 2.0, f"drop {round_ + 1}"
+        envelope = warroom.slash_command("help")
+        assert warroom.socket.wait_ack(envelope).latency < 2.0
+        assert warroom.exit_codes == []
+
+
 @pytest.mark.parametrize("reason", ["refresh_requested", "warning"])
 def test_every_ack_during_a_connection_refresh_is_under_100_ms(database_url: str, reason: str) -> None:
     with socket_mode_running(database_url) as warroom:
