@@ -64,32 +64,17 @@ class Settings(BaseSettings):
     @field_validator("warroom_delivery_lease", mode="before")
     @classmethod
     def _lease(cls, value: object) -> object:
-        from bot.playbook import parse_duration
-
-        lease = parse_duration(value)
-        if lease < timedelta(seconds=1):
-            raise ValueError("expected a duration of at least 1s, like 60s")
-        return lease
+        return _duration(value, at_least=timedelta(seconds=1), expected="of at least 1s, like 60s")
 
     @field_validator("warroom_slack_timeout", mode="before")
     @classmethod
     def _timeout(cls, value: object) -> object:
-        from bot.playbook import parse_duration
-
-        timeout = parse_duration(value)
-        if timeout > timedelta(seconds=60):
-            raise ValueError("expected a duration from 1s to 60s, like 10s")
-        return timeout
+        return _duration(value, at_most=timedelta(seconds=60), expected="from 1s to 60s, like 10s")
 
     @field_validator("warroom_outbox_retention", mode="before")
     @classmethod
     def _retention(cls, value: object) -> object:
-        from bot.playbook import parse_duration
-
-        retention = parse_duration(value)
-        if retention < timedelta(hours=1):
-            raise ValueError("expected a duration of at least 1h, like 14d")
-        return retention
+        return _duration(value, at_least=timedelta(hours=1), expected="of at least 1h, like 14d")
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -200,3 +185,15 @@ def _describe(item: object) -> str:
         meaning = field.description if field is not None else ""
         return f"{name}: missing; set it to {meaning}"
     return f"{name}: {message}"
+
+
+def _duration(
+    value: object, *, expected: str, at_least: timedelta = timedelta(0), at_most: timedelta = timedelta.max
+) -> timedelta:
+    """A duration setting (90s, 15m, 2h, 1d) within its bounds, or a ValueError saying what was expected."""
+    from bot.playbook import parse_duration
+
+    duration = parse_duration(value)
+    if not at_least <= duration <= at_most:
+        raise ValueError(f"expected a duration {expected}")
+    return duration
