@@ -199,8 +199,10 @@ class Feed(Flows):
 
     def mirror_unreachable(self, session: Session, row: OutboxMessage, error: str) -> None:
         """Tell the war room once that the mirror can't be reached; the entries stay queued."""
+        if row.channel_id != self._mirror:  # checked first: no read for the rows of every other channel
+            return
         incident = session.get(Incident, row.incident_id)
-        if row.channel_id != self._mirror or incident is None or incident.mirror_alerted:
+        if incident is None or incident.mirror_alerted:
             return
         incident.mirror_alerted = True
         session.add(incident)
@@ -209,8 +211,10 @@ class Feed(Flows):
 
     def mirror_reachable(self, session: Session, row: OutboxMessage) -> None:
         """After a mirror problem: say so once the queued entries are through."""
+        if row.channel_id != self._mirror:  # checked first: no read for each delivered row of every other channel
+            return
         incident = session.get(Incident, row.incident_id)
-        if row.channel_id != self._mirror or incident is None or not incident.mirror_alerted:
+        if incident is None or not incident.mirror_alerted:
             return
         incident.mirror_alerted = False
         session.add(incident)
