@@ -175,6 +175,18 @@ def _stand_ins() -> Iterator[tuple[FakeSlack, SocketSlack]]:
         fake.stop()
 
 
+def _start_warroom(fake: FakeSlack, tmp_path: Path, port: int) -> subprocess.Popen[str]:
+    """`python -m bot` in Socket Mode against the stand-ins, its output (stdout and stderr) on one pipe."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        env=_environment(fake, tmp_path, port),
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
 def _healthz(port: int) -> int | None:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
@@ -215,14 +227,7 @@ def test_a_bad_app_token_at_start_exits_within_15_s_with_one_line(tmp_path: Path
 def test_the_process_serves_health_and_commands_then_exits_when_its_token_is_revoked(tmp_path: Path) -> None:
     with _stand_ins() as (fake, stand_in):
         port = _free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            env=_environment(fake, tmp_path, port),
-            cwd=tmp_path,
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        process = _start_warroom(fake, tmp_path, port)
         try:
             stand_in.wait_links(1, timeout=30)
             deadline = time.monotonic() + 10
@@ -253,14 +258,7 @@ def test_the_process_serves_health_and_commands_then_exits_when_its_token_is_rev
 
 def test_sigterm_stops_socket_mode_cleanly(tmp_path: Path) -> None:
     with _stand_ins() as (fake, stand_in):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            env=_environment(fake, tmp_path, _free_port()),
-            cwd=tmp_path,
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        process = _start_warroom(fake, tmp_path, _free_port())
         try:
             stand_in.wait_links(1, timeout=30)
             process.send_signal(signal.SIGTERM)
