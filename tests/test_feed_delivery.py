@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.store.db import make_engine
@@ -103,6 +104,20 @@ def _start(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     )
 
 
+def _wait_settled(engine: Engine, channel: str, *, what: str) -> None:
+    """Wait (20 s at most) until every outbox row for `channel` is delivered, as after a restart."""
+
+    def settled() -> bool:
+        with Session(engine) as session:
+            rows = session.exec(select(OutboxMessage).where(OutboxMessage.channel_id == channel)).all()
+            return all(r.state == "delivered" for r in rows)
+
+    deadline = time.monotonic() + 20
+    while not settled():
+        assert time.monotonic() < deadline, f"{what} was never settled after the restart"
+        time.sleep(0.1)
+
+
 def _mirror_keys(fake: FakeSlack) -> list[str]:
     return [m["metadata"]["event_payload"]["key"] for m in fake.messages.get(MIRROR, [])]
 
@@ -140,15 +155,7 @@ def test_a_crash_between_posting_and_recording_never_posts_twice(tmp_path: Path)
         process = _start(env, tmp_path)
         _wait_healthy(port, process)
 
-        def settled() -> bool:
-            with Session(engine) as session:
-                rows = session.exec(select(OutboxMessage).where(OutboxMessage.channel_id == MIRROR)).all()
-                return all(r.state == "delivered" for r in rows)
-
-        deadline = time.monotonic() + 20
-        while not settled():
-            assert time.monotonic() < deadline, "the entry was never settled after the restart"
-            time.sleep(0.1)
+        _wait_settled(engine, MIRROR, what="the entry")
         assert _mirror_keys(fake).count(f"entry:{entry_id}:mirror") == 1, "found by its metadata, not reposted"
         assert fake.received("conversations.history", channel=MIRROR)
         fake.wait_for(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from tests.support.harness import DANA, LEAD, MIRROR, OTHER_ROOM, SECRET, WAR_RO
 from tests.support.harness import start_fake_slack as _fake
 from tests.support.slack_requests import Slack
 from tests.test_cli import _environment, _free_port, _wait_healthy
-from tests.test_feed_delivery import _SHORT_LEASE, _kill_group, _start
+from tests.test_feed_delivery import _SHORT_LEASE, _kill_group, _start, _wait_settled
 
 HIDDEN_ROOM = "CHIDDEN01"
 
@@ -212,15 +211,7 @@ def test_a_crash_between_posting_a_dm_and_recording_it_never_posts_it_twice(tmp_
         process = _start(env, tmp_path)
         _wait_healthy(port, process)
 
-        def settled() -> bool:
-            with Session(engine) as session:
-                rows = session.exec(select(OutboxMessage).where(OutboxMessage.channel_id == DANA)).all()
-                return all(r.state == "delivered" for r in rows)
-
-        deadline = time.monotonic() + 20
-        while not settled():
-            assert time.monotonic() < deadline, "the DM was never settled after the restart"
-            time.sleep(0.1)
+        _wait_settled(engine, DANA, what="the DM")
         assert _keys(fake, dana_dm).count(posted) == 1, "found in the DM's history by its metadata, not reposted"
         assert fake.received("conversations.open", users=DANA)
         assert fake.received("conversations.history", channel=dana_dm)
