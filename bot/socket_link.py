@@ -23,6 +23,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from websocket import WebSocket, WebSocketApp, WebSocketException
 
+from bot.slack.client import retry_after
+
 log = logging.getLogger("warroom.socket")
 
 # Errors from apps.connections.open that mean the app-level token itself is refused, not that Slack is away.
@@ -294,7 +296,8 @@ class SlackLink:
             url = str(self._web.apps_connections_open(app_token=self._app_token)["url"])
         except SlackApiError as error:
             code = str(error.response.get("error") if error.response is not None else "no answer")
-            return code, code in TOKEN_REFUSALS, _retry_after(error)
+            rate_limited = error.response is not None and error.response.status_code == 429
+            return code, code in TOKEN_REFUSALS, retry_after(error) if rate_limited else 0.0
         except OSError as error:
             return f"{type(error).__name__}: {error}", False, 0.0
         self._numbers += 1
@@ -361,18 +364,3 @@ class SlackLink:
         if current is not None and current is not connection and current.send(text):
             return
         log.warning("Socket Mode: could not ack envelope %s; Slack will send it again", ack.get("envelope_id"))
-
-
-def _retry_after(error: SlackApiError) -> float:
-    """The seconds a 429 answer asks to wait (Retry-After), else 0."""
-    response = error.response
-    if response is None or response.status_code != 429:
-        return 0.0
-    headers = {str(name).lower(): value for name, value in (response.headers or {}).items()}
-    value = headers.get("retry-after")
-    if isinstance(value, list):
-        value = value[0] if value else None
-    try:
-        return max(float(value), 0.0) if value is not None else 1.0
-    except (TypeError, ValueError):
-        return 1.0

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.delivery import outbox
+from bot.slack.client import retry_after
 from bot.store.db import session_scope
 from bot.store.models import OutboxMessage
 
@@ -287,7 +288,7 @@ class DeliveryWorker:
         code = str(response.get("error", "")) if response is not None else ""
         status = response.status_code if response is not None else 0
         if status == 429:
-            self._retry(claimed, timedelta(seconds=_retry_after(error)), "ratelimited")
+            self._retry(claimed, timedelta(seconds=max(1.0, retry_after(error))), "ratelimited")
         elif row.purpose == outbox.EPHEMERAL and code in _NO_AUDIENCE:
             self._give_up(claimed, code)
         elif code in UNREACHABLE and row.channel_id not in self._wait_for:
@@ -348,15 +349,3 @@ def _with_key(messages: list[dict[str, Any]], key: str) -> str | None:
         if metadata.get("event_type") == METADATA_EVENT and payload.get("key") == key:
             return str(message["ts"])
     return None
-
-
-def _retry_after(error: SlackApiError) -> float:
-    headers = error.response.headers if error.response is not None else {}
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) else value
-            try:
-                return max(1.0, float(raw))
-            except ValueError:
-                break
-    return 1.0
