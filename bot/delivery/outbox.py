@@ -28,6 +28,8 @@ def enqueue(
     key: str | None = None,
     user_id: str | None = None,
     link_key: str | None = None,
+    thread_key: str | None = None,
+    broadcast: bool = False,
 ) -> OutboxMessage:
     """Owe Slack a message, in the caller's transaction.
 
@@ -42,6 +44,8 @@ def enqueue(
         user_id=user_id,
         message_key=key,
         link_key=link_key,
+        thread_key=thread_key,
+        broadcast=broadcast,
         purpose=purpose,
         text=message.text,
         blocks=message.blocks,

@@ -49,6 +49,8 @@ class Flows:
         key: str | None = None,
         user_id: str | None = None,
         link_key: str | None = None,
+        thread_key: str | None = None,
+        broadcast: bool = False,
     ) -> None:
         assert incident.id is not None
         outbox.enqueue(
@@ -60,7 +62,26 @@ class Flows:
             key=key,
             user_id=user_id,
             link_key=link_key,
+            thread_key=thread_key,
+            broadcast=broadcast,
         )
+
+    def _to_mirror(
+        self, session: Session, incident: Incident, message: Message, *, key: str | None = None, broadcast: bool = False
+    ) -> None:
+        """Owe the mirror a message in the incident's own thread, under its activation notice."""
+        assert incident.id is not None
+        self._owe(
+            session, incident, message, channel_id=self._mirror, key=key,
+            thread_key=keys.activation(incident.id), broadcast=broadcast,
+        )  # fmt: skip
+
+    def _to_war_room_thread(
+        self, session: Session, incident: Incident, message: Message, *, key: str | None = None
+    ) -> None:
+        """Owe the war room a message in the thread under the incident card, out of the responders' way."""
+        assert incident.id is not None
+        self._owe(session, incident, message, key=key, thread_key=keys.card(incident.id))
 
     def _open_in(self, session: Session, channel_id: str) -> Incident | None:
         query = select(Incident).where(Incident.channel_id == channel_id, col(Incident.resolved_at).is_(None))

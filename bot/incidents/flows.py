@@ -149,7 +149,8 @@ class Incidents(Flows):
                     severity=declaration.severity, label=label, title=declaration.title,
                 )  # fmt: skip
                 self._owe(session, incident, self._notices.card(incident), key=keys.card(incident.id))
-                self._owe(session, incident, self._notices.activation(incident), channel_id=self._mirror)
+                activation = self._notices.activation(incident)
+                self._owe(session, incident, activation, channel_id=self._mirror, key=keys.activation(incident.id))
                 if nominee is not None:
                     self._announce_communicator(session, incident, by=lead_id)
                 else:

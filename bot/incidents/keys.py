@@ -8,6 +8,11 @@ def card(incident_id: int) -> str:
     return f"incident:{incident_id}:card"
 
 
+def activation(incident_id: int) -> str:
+    """The activation notice in the mirror: the parent of the incident's thread there."""
+    return f"incident:{incident_id}:activation"
+
+
 def draft(entry_id: int) -> str:
     """The draft card of an entry in the war room."""
     return f"entry:{entry_id}:draft"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, String, Text, text
+from sqlalchemy import JSON, Boolean, Column, DateTime, Index, Integer, String, Text, false, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -93,6 +93,12 @@ class Incident(SQLModel, table=True):
     postmortem_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     postmortem_at: datetime | None = _when(nullable=True)
     postmortem_reminded_at: datetime | None = _when(nullable=True)
+    # The public impact line, in customers' words: proposed by anyone, public only once the approver approved it.
+    impact: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    impact_proposed: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    impact_proposed_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    # The communicator's sentence on what is being done to prevent it, for the customer email.
+    email_prevention: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
     @property
     def ref(self) -> str:
@@ -141,6 +147,10 @@ class OutboxMessage(SQLModel, table=True):
     purpose: str = Field(sa_column=Column(String(40), nullable=False))
     message_key: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
     link_key: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
+    # Post as a reply in the thread of this keyed message (top level if it never landed); `broadcast` also
+    # shows the reply in the channel (Slack's reply_broadcast).
+    thread_key: str | None = Field(default=None, sa_column=Column(String(80), nullable=True))
+    broadcast: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     text: str = Field(sa_column=Column(Text, nullable=False))
     blocks: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _when()
@@ -156,6 +166,7 @@ class OutboxMessage(SQLModel, table=True):
 DRAFT = "draft"
 APPROVED = "approved"
 REJECTED = "rejected"
+SUPERSEDED = "superseded"
 UPDATE = "update"
 RESOLUTION = "resolution"
 
@@ -184,6 +195,8 @@ class Entry(SQLModel, table=True):
     next_update_due_at: datetime | None = _when(nullable=True)
     corrected_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     corrected_at: datetime | None = _when(nullable=True)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # why it was rejected
+    superseded_by: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))  # the newer entry
 
 
 class SlackMessage(SQLModel, table=True):
@@ -194,4 +207,14 @@ class SlackMessage(SQLModel, table=True):
     key: str = Field(sa_column=Column(String(80), primary_key=True))
     channel_id: str = Field(sa_column=Column(String(32), nullable=False))
     ts: str = Field(sa_column=Column(String(32), nullable=False))
+    posted_at: datetime = _when()
+
+
+class MirrorBriefing(SQLModel, table=True):
+    """A version of the support team's briefing posted in full in the mirror, and the activation that carried it."""
+
+    __tablename__ = "mirror_briefing"
+
+    digest: str = Field(sa_column=Column(String(64), primary_key=True))
+    incident_id: int = Field(foreign_key="incident.id")
     posted_at: datetime = _when()
