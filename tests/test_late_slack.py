@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.delivery import outbox
-from bot.delivery.worker import CLOCK_SKEW, DeliveryWorker
+from bot.delivery.lookup import CLOCK_SKEW
+from bot.delivery.worker import DeliveryWorker
 from bot.slack.client import delivery_client
 from bot.store.db import make_engine
 from bot.store.models import OutboxMessage

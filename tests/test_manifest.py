@@ -48,7 +48,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations_join": {"channels:join"},
     # Public and private channels, and the bot's DMs (read on the D… channel after a crash, see bot/delivery).
     "conversations_history": {"channels:history", "groups:history", "im:history"},
-    "conversations_replies": {"channels:history", "groups:history"},
+    # A thread's replies, which conversations.history never shows (read after a crash, see bot/delivery/lookup.py).
+    "conversations_replies": {"channels:history", "groups:history", "im:history"},
     "files_upload_v2": {"files:write"},
     "pins_add": {"pins:write"},
     "reactions_add": {"reactions:write"},

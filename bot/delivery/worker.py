@@ -17,13 +17,13 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.delivery import outbox
+from bot.delivery.lookup import LOOKUP_PAGES, METADATA_EVENT, already_posted, error_code
 from bot.slack.client import retry_after
 from bot.store.db import session_scope
 from bot.store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-METADATA_EVENT = "warroom_message"
 # Slack will not take the channel's messages until someone invites Warroom: in a channel delivery waits for (the
 # mirror), the row stays queued; anywhere else it is given up, so that it never holds up the rows behind it.
 UNREACHABLE = {"channel_not_found", "not_in_channel", "is_archived"}
@@ -43,12 +43,8 @@ _TRANSIENT = UNREACHABLE | {
 _NO_AUDIENCE = UNREACHABLE | {"user_not_in_channel"}
 _MAX_BACKOFF = timedelta(seconds=60)
 CHANNELS_AT_ONCE = 4
-_HISTORY_DEPTH = 200  # messages a page, as Slack recommends
-HISTORY_PAGES = 3  # pages read, newest first, since the row was written
-# Slack's clock and ours may disagree: read history from this long before the row was written.
-CLOCK_SKEW = timedelta(minutes=2)
-# The most Slack calls one attempt makes: conversations.open, the history pages, chat.getPermalink, chat.postMessage.
-CALLS_PER_ATTEMPT = 3 + HISTORY_PAGES
+# The most Slack calls one attempt makes: conversations.open, the lookup pages, chat.getPermalink, chat.postMessage.
+CALLS_PER_ATTEMPT = 3 + LOOKUP_PAGES
 
 
 def longest_attempt(timeout: float) -> timedelta:
@@ -80,12 +76,13 @@ class Hooks:
 
 @dataclass(frozen=True)
 class _Claimed:
-    """A row this worker holds, with where its keyed message (and the message it links to) already is."""
+    """A row this worker holds, with where its keyed message, the message it links to and its thread's parent are."""
 
     row: OutboxMessage
     target: tuple[str, str] | None
     link_to: tuple[str, str] | None
     held_until: datetime
+    parent_ts: str | None = None
 
 
 class _Unanswered(Exception):
@@ -177,6 +174,7 @@ class DeliveryWorker:
                         target=(landed.channel_id, landed.ts) if landed else None,
                         link_to=(link.channel_id, link.ts) if link else None,
                         held_until=now + self._lease,
+                        parent_ts=_parent_ts(session, row),
                     )
                 )
         return claimed
@@ -185,7 +183,7 @@ class DeliveryWorker:
         row = claimed.row
         assert row.id is not None
         try:
-            channel, ts = self._send(row, target=claimed.target, link_to=claimed.link_to)
+            channel, ts = self._send(row, target=claimed.target, link_to=claimed.link_to, parent_ts=claimed.parent_ts)
         except SlackApiError as error:
             self._refused(claimed, error)
             return
@@ -212,7 +210,12 @@ class DeliveryWorker:
     # -- talking to Slack ---------------------------------------------------------------------------------
 
     def _send(
-        self, row: OutboxMessage, *, target: tuple[str, str] | None, link_to: tuple[str, str] | None
+        self,
+        row: OutboxMessage,
+        *,
+        target: tuple[str, str] | None,
+        link_to: tuple[str, str] | None,
+        parent_ts: str | None,
     ) -> tuple[str, str | None]:
         blocks = list(row.blocks)
         if link_to is not None:
@@ -227,7 +230,7 @@ class DeliveryWorker:
             return channel, ts
         key = row.message_key or f"outbox:{row.id}"  # every post carries one, keyed or not
         if row.attempts > 1:  # an earlier attempt may have landed without its answer reaching us
-            found = self._already_posted(row.channel_id, key, since=row.created_at)
+            found = already_posted(self._client, row.channel_id, key, since=row.created_at, thread_ts=parent_ts)
             if found is not None:
                 log.info("outbox %s: %s was already posted (ts %s); not posting again", row.id, key, found[1])
                 return found
@@ -239,42 +242,16 @@ class DeliveryWorker:
                 unfurl_links=False,
                 unfurl_media=False,
                 metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+                thread_ts=parent_ts,
+                reply_broadcast=True if parent_ts is not None and row.broadcast else None,
             )
         except SlackApiError:
             raise
         except Exception as error:
             raise _Unanswered() from error
+        if parent_ts is not None and not (response.get("message") or {}).get("thread_ts"):
+            log.warning("outbox %s: Slack posted it at the top level: the thread %s is gone", row.id, parent_ts)
         return str(response.get("channel") or row.channel_id), str(response["ts"])
-
-    def _already_posted(self, channel: str, key: str, *, since: datetime) -> tuple[str, str] | None:
-        """After a timeout or a crash between posting and recording: find the message by its metadata.
-
-        Reads the history since the row was written (less the clock skew), a bounded number of pages. A DM is
-        addressed by user ID, but its history is read on the D… channel that conversations.open names.
-        """
-        oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
-        cursor: str | None = None
-        try:
-            if channel.startswith(("U", "W")):
-                channel = str(self._client.conversations_open(users=channel)["channel"]["id"])
-            for _ in range(HISTORY_PAGES):
-                response = self._client.conversations_history(
-                    channel=channel, limit=_HISTORY_DEPTH, oldest=oldest, cursor=cursor, include_all_metadata=True
-                )
-                found = _with_key(response.get("messages") or [], key)
-                if found is not None:
-                    return channel, found
-                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-                if not response.get("has_more") or cursor is None:
-                    return None
-        except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
-            if code != "missing_scope":
-                raise
-            log.warning("outbox: can't read %s's history (missing_scope: reinstall the app); posting", channel)
-            return None
-        log.warning("outbox: %s not in %s's newest %d messages; posting", key, channel, HISTORY_PAGES * _HISTORY_DEPTH)
-        return None
 
     def _link_block(self, channel: str, ts: str) -> dict[str, Any]:
         permalink = self._client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
@@ -285,7 +262,7 @@ class DeliveryWorker:
     def _refused(self, claimed: _Claimed, error: SlackApiError) -> None:
         row = claimed.row
         response = error.response
-        code = str(response.get("error", "")) if response is not None else ""
+        code = error_code(error)
         status = response.status_code if response is not None else 0
         if status == 429:
             self._retry(claimed, timedelta(seconds=max(1.0, retry_after(error))), "ratelimited")
@@ -341,11 +318,19 @@ class DeliveryWorker:
             self._wakeup.clear()
 
 
-def _with_key(messages: list[dict[str, Any]], key: str) -> str | None:
-    """The ts of the message Warroom posted with `key` in its metadata, if it is among `messages`."""
-    for message in messages:
-        metadata: dict[str, Any] = message.get("metadata") or {}
-        payload = metadata.get("event_payload") or {}
-        if metadata.get("event_type") == METADATA_EVENT and payload.get("key") == key:
-            return str(message["ts"])
-    return None
+def _parent_ts(session: Session, row: OutboxMessage) -> str | None:
+    """Where the row's thread starts: the ts of its parent's landing, or None to post at the top level.
+
+    The parent is an earlier row in the same channel, so per-channel order has settled it. If it never landed
+    (given up, or an incident older than threads whose parent was never keyed), the message is not lost: it goes
+    to the top level. An ephemeral message has no thread.
+    """
+    if row.thread_key is None or row.purpose == outbox.EPHEMERAL:
+        return None
+    parent = outbox.landed(session, row.thread_key)
+    if parent is None:
+        log.warning(
+            "outbox %s: %s never landed; posting it at the top level, not in its thread", row.id, row.thread_key
+        )
+        return None
+    return parent.ts

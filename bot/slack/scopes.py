@@ -5,14 +5,14 @@ from __future__ import annotations
 # Each scope with what needs it. tests/test_manifest.py derives the scopes from the Web API calls in bot/ and
 # fails when this table, manifest.yml and the code disagree.
 BOT_SCOPES: dict[str, str] = {
-    "channels:history": "conversations.history: after a crash, find an entry already posted instead of reposting",
+    "channels:history": "conversations.history and .replies: after a crash, find a message already posted, not repost",
     "channels:read": "conversations.info: confirm that Warroom is in the mirror channel",
     "chat:write": "chat.postMessage, chat.postEphemeral, chat.update: every message Warroom sends",
     "commands": "the /incident slash command",
     "files:write": "files_upload_v2: /incident timeline attaches the timeline as a Markdown file",
-    "groups:history": "conversations.history in private channels, as channels:history does in public ones",
+    "groups:history": "conversations.history and .replies in private channels, as channels:history in public ones",
     "groups:read": "conversations.info on a private mirror channel",
-    "im:history": "conversations.history in a DM: after a crash, find a DM already sent instead of resending it",
+    "im:history": "conversations.history and .replies in a DM: after a crash, find a DM already sent, not resend it",
     "im:write": "conversations.open: the DM channel whose history is read after a crash",
     "users:read": "users.info: check that a nominated communicator is a real, active person",
 }

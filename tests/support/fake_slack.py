@@ -15,9 +15,8 @@ from urllib.parse import parse_qs, urlparse
 
 import yaml
 
-from tests.support.fake_conversations import Conversations
+from tests.support.fake_conversations import BOT_USER, Conversations
 
-BOT_USER = "UWARROOMBOT"
 WORKSPACE = "Acme Corp"
 WORKSPACE_URL = "https://acme.slack.com/"
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
@@ -86,6 +85,7 @@ class FakeSlack(Conversations):
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.unthreaded: list[tuple[str, str]] = []
         self.channels: dict[str, dict[str, Any]] = {}
         self.members: set[str] = set()  # the channels the bot is in
         self.scopes: set[str] = installed_scopes()  # the bot token's scopes; a test may take some away
@@ -268,7 +268,7 @@ class FakeSlack(Conversations):
     def _needed_scope(self, method: str, params: dict[str, Any]) -> str | None:
         if method == "conversations.open":
             return "im:write"
-        if method not in ("conversations.info", "conversations.history"):
+        if method not in ("conversations.info", "conversations.history", "conversations.replies"):
             return None
         channel = str(params.get("channel") or "")
         with self._lock:
@@ -315,20 +315,7 @@ class FakeSlack(Conversations):
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
         if method == "chat.postMessage":
-            channel, error = self._postable(str(params.get("channel") or ""))
-            if error:
-                return {"ok": False, "error": error}
-            metadata = params.get("metadata")
-            with self._lock:
-                ts = self._new_ts()
-                message = {
-                    "ts": ts,
-                    "text": params.get("text"),
-                    "metadata": json.loads(metadata) if isinstance(metadata, str) else metadata,
-                    "thread_ts": params.get("thread_ts"),
-                }
-                self.messages.setdefault(channel, []).append(message)
-            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+            return self._post(params)
         if method == "conversations.open":
             users = str(params.get("users") or "").split(",")
             if len(users) != 1 or users[0] not in self.users:
@@ -345,6 +332,8 @@ class FakeSlack(Conversations):
             }
         if method == "conversations.history":
             return self._history(params)
+        if method == "conversations.replies":
+            return self._replies(params)
         if method == "chat.postEphemeral":
             return self._ephemeral(params)
         if method == "chat.update":
