@@ -48,7 +48,12 @@ def build_domain(
     followups = FollowUps(directory=directory, **shared)
     return Domain(
         incidents=Incidents(directory=directory, channels=channels, **shared),
-        feed=Feed(on_resolved=followups.after_resolution, sender_for=followups.sender_for, **shared),
+        feed=Feed(
+            on_resolved=followups.after_resolution,
+            sender_for=followups.sender_for,
+            on_corrected=followups.after_correction,
+            **shared,
+        ),
         cadence=Cadence(**shared),  # type: ignore[arg-type]
         followups=followups,
         notices=notices,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import timedelta
 from importlib import resources
@@ -10,7 +12,15 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -59,13 +69,119 @@ DEFAULT_ESCALATE = (
 )
 
 
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+_PERSON_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+class EscalateTo(BaseModel):
+    """Who handles the escalations, and how agents reach them: a Slack user group, people, an email address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group: str | None = Field(default=None, description="a Slack user group ID, e.g. S0123ABCDEF")
+    people: list[str] = Field(default_factory=list, description="Slack user IDs, e.g. [U0123ABCDEF]")
+    email: str | None = Field(default=None, description="an address agents forward escalated emails to")
+
+    @field_validator("group")
+    @classmethod
+    def _group_id(cls, value: str | None) -> str | None:
+        if value is not None and not _GROUP_ID.match(value.strip()):
+            raise ValueError(
+                f"{value!r} is not a Slack user group ID; expected one like S0123ABCDEF "
+                "(in Slack: People > User groups > the group > ⋯ > Copy group ID)"
+            )
+        return value.strip() if value else None
+
+    @field_validator("people")
+    @classmethod
+    def _user_ids(cls, value: list[str]) -> list[str]:
+        for person in value:
+            if not _PERSON_ID.match(person.strip()):
+                raise ValueError(
+                    f"{person!r} is not a Slack user ID; expected one like U0123ABCDEF, not a name or @handle "
+                    "(in Slack: the person's profile > ⋯ > Copy member ID)"
+                )
+        return [person.strip() for person in value]
+
+    @field_validator("email")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value.strip()):
+            raise ValueError(f"{value!r} is not an email address; expected one like escalations@example.com")
+        return value.strip() if value else None
+
+    @model_validator(mode="after")
+    def _someone(self) -> EscalateTo:
+        if self.group is None and not self.people and self.email is None:
+            raise ValueError("name at least one of group (S…), people ([U…]) or email, or leave escalate_to out")
+        return self
+
+
 class Briefing(BaseModel):
-    """What the outsourced support agents may promise, and what they must escalate."""
+    """What the outsourced support agents may promise, what they must escalate, and to whom."""
 
     model_config = ConfigDict(extra="forbid")
 
     authority: list[str] = Field(default_factory=lambda: list(DEFAULT_AUTHORITY))
     escalate: list[str] = Field(default_factory=lambda: list(DEFAULT_ESCALATE))
+    escalate_to: EscalateTo | None = None  # unset: each activation names the incident's lead
+
+    def digest(self) -> str:
+        """A fingerprint of the briefing's content: a new one means the support team must read it again."""
+        content = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(content.encode()).hexdigest()
+
+
+class InternalIdentifier(BaseModel):
+    """One kind of internal identifier customers can't look up, with what to write instead."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=60, description="what it is, e.g. 'a deploy or release number'")
+    pattern: str = Field(min_length=1, description="a regular expression; add (?i) to ignore case")
+    instead: str = Field(min_length=1, max_length=200, description="what to write instead, as advice")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression {value!r}: {error}") from None
+        return value
+
+
+DEFAULT_INTERNAL = (
+    InternalIdentifier(
+        name="a deploy or release number",
+        pattern=r"(?i)\b(?:deploy(?:ment)?|release|build|rollout|hotfix|pull request|merge request|PR|MR)\s*"
+        r"(?:#\s*\d+|v?\d+(?:\.\d+)+|\d{3,})\b",
+        instead="Say what changed, in customers' words: “a configuration change we made at 14:30 UTC”.",
+    ),
+    InternalIdentifier(
+        name="a server name",
+        pattern=r"(?i)\b[a-z][a-z0-9]*(?:-[a-z0-9]+)*-(?:prod|prd|stg|staging|dev|qa|uat)(?:-[a-z0-9]+)*\b"
+        r"|\b(?:db|web|app|api|cache|redis|pg|mysql|mongo|kafka|node|worker|host|srv|k8s|lb)-?(?:[a-z]+-)?\d{1,3}\b"
+        r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:internal|local|lan|corp|intra|intranet)\b",
+        instead="Name the part customers know: “the payments database”, “checkout”, “the EU data centre”.",
+    ),
+    InternalIdentifier(
+        name="an IP address",
+        pattern=r"\b(?:\d{1,3}\.){3}\d{1,3}\b",
+        instead="Name the part customers know, such as “one of our database servers”.",
+    ),
+    InternalIdentifier(
+        name="a ticket ID",
+        pattern=r"\b(?!INC-)(?!(?:SHA|ISO|UTF|RFC|CVE|COVID|TLS|HTTP|IPV)-)[A-Z][A-Z0-9]{1,9}-\d+\b",
+        instead="Customers can't open our tracker: describe the work itself. (INC-n is our public reference.)",
+    ),
+    InternalIdentifier(
+        name="a commit hash",
+        pattern=r"\b(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b",
+        instead="Say what the change did: “a change to how we retry card payments”.",
+    ),
+)
 
 
 class Wording(BaseModel):
@@ -123,6 +239,7 @@ class Wording(BaseModel):
         default_factory=lambda: ["fault", "blame", "caused by", "due to", "because of", "their outage", "on their end"]
     )
     max_sentences: int = Field(default=3, ge=1, le=20)
+    internal: list[InternalIdentifier] = Field(default_factory=lambda: list(DEFAULT_INTERNAL))
 
     @field_validator("promises")
     @classmethod
@@ -141,7 +258,21 @@ class CustomerEmail(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sender: str | None = Field(default=None, description="who signs it, e.g. 'Dana Whitfield, CTO'")
+    greeting: str = Field(default="Dear customer,", min_length=1, max_length=80)
+    reply_to: str | None = Field(default=None, description="where customers' replies go, e.g. support@example.com")
     remind_before: Duration = timedelta(minutes=30)
+
+    @field_validator("reply_to")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        address = value.strip()
+        if not _EMAIL.match(address):
+            raise ValueError(f"{value!r} is not an email address; write one like support@example.com")
+        if re.search(r"no[-_.]?reply|do[-_.]?not[-_.]?reply", address, re.IGNORECASE):
+            raise ValueError("replies must reach a person, never a noreply address")
+        return address
 
     @field_validator("sender")
     @classmethod

@@ -1,26 +1,41 @@
-"""The trust audit: the six questions to ask after every significant incident, answered from the record."""
+"""The trust audit: the six questions to ask after every significant incident, answered from the record.
+
+Each answer is ✅ (passed), ❌ (failed) or ⏳ (pending: not yet due). The customer email and the credits are due
+within customer_email_within of resolution (the email is where credits are offered), and the postmortem link by
+the first daily reminder; until then a missing one is pending, never failed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.incidents.severities import Verdict, credits_verdict
 from bot.playbook import Playbook
-from bot.render.text import clock_time, span
+from bot.render.text import clock_time, day_and_time, span
 from bot.store.models import APPROVED, RESOLUTION, Entry, Incident
 
 OFFERED = "offered"
 NOT_OWED = "not_owed"
+PASSED = "passed"
+FAILED = "failed"
+PENDING = "pending"
 
 
 @dataclass(frozen=True)
 class Answer:
-    """One audit question, answered ✅ or ❌, with the evidence."""
+    """One audit question, answered ✅, ❌ or ⏳ (not yet due), with the evidence."""
 
     question: str
-    passed: bool
+    state: str
     evidence: str
+
+    @property
+    def passed(self) -> bool:
+        """True when answered ✅."""
+        return self.state == PASSED
 
 
 @dataclass(frozen=True)
@@ -33,7 +48,12 @@ class Audit:
     @property
     def passed(self) -> int:
         """How many questions were answered ✅."""
-        return sum(answer.passed for answer in self.answers)
+        return sum(answer.state == PASSED for answer in self.answers)
+
+    @property
+    def pending(self) -> int:
+        """How many questions are not yet due."""
+        return sum(answer.state == PENDING for answer in self.answers)
 
 
 @dataclass(frozen=True)
@@ -44,11 +64,15 @@ class _Gap:
     taken: timedelta
 
 
-def credits_owed(incident: Incident, playbook: Playbook, *, now: datetime) -> bool:
-    """True when the outage lasted longer than its severity's SLA."""
-    severity = playbook.severity(incident.severity)
-    sla = severity.sla if severity else None
-    return sla is not None and (incident.resolved_at or now) - incident.declared_at > sla
+def credits_owed(playbook: Playbook, held: Mapping[str, timedelta]) -> Verdict:
+    """The credits rule applied to the time spent at each severity (see bot.incidents.severities)."""
+    slas = {name: severity.sla for name, severity in playbook.severities.items()}
+    return credits_verdict(playbook.severity_names(), slas, held)
+
+
+def follow_ups_due(incident: Incident, playbook: Playbook) -> datetime | None:
+    """When the customer email and the credits decision are due: customer_email_within after resolution."""
+    return incident.resolved_at + playbook.customer_email_within if incident.resolved_at else None
 
 
 def needs_email(incident: Incident, playbook: Playbook) -> bool:
@@ -58,18 +82,20 @@ def needs_email(incident: Incident, playbook: Playbook) -> bool:
     )
 
 
-def audit(incident: Incident, entries: list[Entry], playbook: Playbook, *, now: datetime) -> Audit:
-    """Answer the trust audit for one incident from its entries and follow-ups."""
+def audit(
+    incident: Incident, entries: list[Entry], playbook: Playbook, *, held: Mapping[str, timedelta], now: datetime
+) -> Audit:
+    """Answer the trust audit for one incident from its entries, follow-ups and the time at each severity."""
     zone = playbook.zone
     updates = sorted((e for e in entries if e.state == APPROVED and e.decided_at), key=lambda e: e.decided_at or now)
     gaps = _gaps(incident, updates, playbook)
     answers = [
         _first_update(incident, updates, playbook),
         _on_schedule(gaps, zone),
-        _resolved_post(updates),
-        _customer_email(incident, playbook),
-        _credits(incident, playbook, now=now),
-        _postmortem(incident, playbook),
+        _resolved_post(incident, updates),
+        _customer_email(incident, playbook, now=now),
+        _credits(incident, playbook, credits_owed(playbook, held), now=now),
+        _postmortem(incident, playbook, credits_owed(playbook, held).highest, now=now),
     ]
     on_time = sum(gap.at <= gap.committed for gap in gaps)
     longest = max(gaps, key=lambda gap: gap.taken, default=None)
@@ -115,68 +141,89 @@ def _first_update(incident: Incident, updates: list[Entry], playbook: Playbook) 
     limit = playbook.acknowledge_within
     question = f"Did we post an “Investigating” update within {span(limit)}?"
     if not updates or updates[0].decided_at is None:
-        return Answer(question, False, "no update was ever approved")
+        return Answer(question, FAILED, "no update was ever approved")
     took = updates[0].decided_at - incident.declared_at
-    return Answer(question, took <= limit, f"posted {span(took)} after declaration; limit {span(limit)}")
+    return Answer(question, _state(took <= limit), f"posted {span(took)} after declaration; limit {span(limit)}")
 
 
 def _on_schedule(gaps: list[_Gap], zone: ZoneInfo) -> Answer:
     question = "Did we update on schedule?"
     if not gaps:
-        return Answer(question, False, "no update was ever posted")
+        return Answer(question, FAILED, "no update was ever posted")
     late = [gap for gap in gaps if gap.at > gap.committed]
     if not late:
-        return Answer(question, True, f"all {len(gaps)} updates came by the time committed before them")
+        return Answer(question, PASSED, f"all {len(gaps)} updates came by the time committed before them")
     details = "; ".join(
         f"the update due {clock_time(gap.committed, zone)} came {span(gap.at - gap.committed)} late" for gap in late[:3]
     )
-    return Answer(question, False, f"{len(late)} of {len(gaps)} late: {details}")
+    return Answer(question, FAILED, f"{len(late)} of {len(gaps)} late: {details}")
 
 
-def _resolved_post(updates: list[Entry]) -> Answer:
+def _resolved_post(incident: Incident, updates: list[Entry]) -> Answer:
     question = "Did the resolved post include a cause and a timeline?"
     resolution = next((e for e in updates if e.kind == RESOLUTION), None)
     if resolution is None:
-        return Answer(question, False, "no resolved post was approved")
+        if incident.resolved_at is None:
+            return Answer(question, PENDING, "the incident is still open")
+        return Answer(question, FAILED, "no resolved post was approved")
     if not (resolution.cause or "").strip():
-        return Answer(question, False, "the resolved post names no cause")
-    return Answer(question, True, f"start, end and duration, and the cause: “{resolution.cause}”")
+        return Answer(question, FAILED, "the resolved post names no cause")
+    return Answer(question, PASSED, f"start, end and duration, and the cause: “{resolution.cause}”")
 
 
-def _customer_email(incident: Incident, playbook: Playbook) -> Answer:
+def _customer_email(incident: Incident, playbook: Playbook, *, now: datetime) -> Answer:
     within = playbook.customer_email_within
     question = f"Did we send a customer email within {span(within)}?"
-    if incident.resolved_at is None:
-        return Answer(question, False, "the incident is not resolved yet")
+    due = follow_ups_due(incident, playbook)
+    if incident.resolved_at is None or due is None:
+        return Answer(question, PENDING, f"due within {span(within)} of resolution; the incident is still open")
     if not needs_email(incident, playbook):
         lasted = span(incident.resolved_at - incident.declared_at)
         return Answer(
-            question, True, f"not needed: it lasted {lasted}, under {span(playbook.customer_email_min_duration)}"
+            question, PASSED, f"not needed: it lasted {lasted}, under {span(playbook.customer_email_min_duration)}"
         )
     if incident.email_sent_at is None:
-        return Answer(question, False, "the customer email has not been marked sent")
+        if now < due:
+            return Answer(question, PENDING, f"not sent yet; due by {clock_time(due, playbook.zone)}")
+        return Answer(question, FAILED, f"not marked sent by {clock_time(due, playbook.zone)}, the deadline")
     took = incident.email_sent_at - incident.resolved_at
-    return Answer(question, took <= within, f"sent {span(took)} after resolution; limit {span(within)}")
+    return Answer(question, _state(took <= within), f"sent {span(took)} after resolution; limit {span(within)}")
 
 
-def _credits(incident: Incident, playbook: Playbook, *, now: datetime) -> Answer:
+def _credits(incident: Incident, playbook: Playbook, verdict: Verdict, *, now: datetime) -> Answer:
     question = "Did we offer credits for SLA violations?"
-    severity = playbook.severity(incident.severity)
-    if severity is None or severity.sla is None:
-        return Answer(question, True, f"{incident.severity} has no SLA in the playbook")
-    lasted = (incident.resolved_at or now) - incident.declared_at
-    if not credits_owed(incident, playbook, now=now):
-        return Answer(question, True, f"no SLA breach: {span(lasted)} against an SLA of {span(severity.sla)}")
+    if not verdict.owed:
+        return Answer(question, PASSED, verdict.says())
     if incident.credits == OFFERED:
-        return Answer(question, True, f"offered: {span(lasted)} broke the SLA of {span(severity.sla)}")
-    return Answer(question, False, f"owed but not offered: {span(lasted)} broke the SLA of {span(severity.sla)}")
+        return Answer(question, PASSED, f"offered; {verdict.says()}")
+    if incident.credits == NOT_OWED:
+        return Answer(question, FAILED, f"recorded as not owed, but {verdict.says()}")
+    due = follow_ups_due(incident, playbook)
+    if due is None:
+        return Answer(
+            question,
+            PENDING,
+            f"{verdict.says()}; offer them within {span(playbook.customer_email_within)} of resolution",
+        )
+    if now < due:
+        return Answer(question, PENDING, f"{verdict.says()}; offer them by {clock_time(due, playbook.zone)}")
+    return Answer(question, FAILED, f"not offered by {clock_time(due, playbook.zone)}; {verdict.says()}")
 
 
-def _postmortem(incident: Incident, playbook: Playbook) -> Answer:
+def _postmortem(incident: Incident, playbook: Playbook, highest: str, *, now: datetime) -> Answer:
     question = "Will we publish a postmortem?"
-    severity = playbook.severity(incident.severity)
+    severity = playbook.severity(highest)
     if severity is not None and not severity.postmortem:
-        return Answer(question, True, f"not needed for {incident.severity}")
+        return Answer(question, PASSED, f"not needed for {highest}")
     if incident.postmortem_url:
-        return Answer(question, True, f"scheduled: {incident.postmortem_url}")
-    return Answer(question, False, "promised, but no postmortem link is recorded yet")
+        return Answer(question, PASSED, f"scheduled: {incident.postmortem_url}")
+    if incident.resolved_at is None:
+        return Answer(question, PENDING, "promised in the resolved post; the incident is still open")
+    due = incident.resolved_at + playbook.postmortem_reminder_every
+    if now < due:
+        return Answer(question, PENDING, f"not linked yet; expected by {day_and_time(due, playbook.zone)}")
+    return Answer(question, FAILED, "promised, but no postmortem link is recorded yet")
+
+
+def _state(passed: bool) -> str:
+    return PASSED if passed else FAILED

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.delivery import outbox
-from bot.incidents import keys, timeline
+from bot.incidents import keys, severities, timeline
 from bot.incidents.errors import UserError
 from bot.incidents.notices import Notices
 from bot.playbook import Playbook
 from bot.render.blocks import Message
 from bot.render.text import channel_link
-from bot.store.models import UPDATE, Entry, Incident, OutboxMessage
+from bot.store.models import (
+    DRAFT,
+    RESOLUTION,
+    SUPERSEDED,
+    UPDATE,
+    Entry,
+    Incident,
+    MirrorBriefing,
+    OutboxMessage,
+    TimelineEvent,
+)
 
 
 class Flows:
@@ -76,12 +88,49 @@ class Flows:
             thread_key=keys.activation(incident.id), broadcast=broadcast,
         )  # fmt: skip
 
+    def _activate(self, session: Session, incident: Incident) -> None:
+        """Owe the mirror the incident's activation notice, or its update in place (the parent of its thread).
+
+        The briefing goes out in full only with the first activation that carries its current content; every
+        later one says it still stands and links to that activation.
+        """
+        assert incident.id is not None
+        declared = session.exec(
+            select(TimelineEvent.data).where(
+                TimelineEvent.incident_id == incident.id, TimelineEvent.kind == timeline.DECLARED
+            )
+        ).first()
+        severity = str((declared or {}).get("severity") or incident.severity)  # its tone is the declaration's
+        carrier = self._briefing_carrier(session, incident)
+        notice = self._notices.mirror.activation(
+            incident, severity=severity, briefing_from=None if carrier == incident.id else f"INC-{carrier}"
+        )
+        link = None if carrier == incident.id else keys.activation(carrier)
+        self._owe(session, incident, notice, channel_id=self._mirror, key=keys.activation(incident.id), link_key=link)
+
+    def _briefing_carrier(self, session: Session, incident: Incident) -> int:
+        """The incident whose activation carries the briefing as it is now: this one, if none has yet."""
+        assert incident.id is not None
+        digest = self._playbook.briefing.digest()
+        row = {"digest": digest, "incident_id": incident.id, "posted_at": self._clock.now()}
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+        session.execute(insert(MirrorBriefing).values(row).on_conflict_do_nothing(index_elements=["digest"]))
+        carrier = session.exec(select(MirrorBriefing.incident_id).where(MirrorBriefing.digest == digest)).one()
+        return int(carrier)
+
     def _to_war_room_thread(
         self, session: Session, incident: Incident, message: Message, *, key: str | None = None
     ) -> None:
         """Owe the war room a message in the thread under the incident card, out of the responders' way."""
         assert incident.id is not None
         self._owe(session, incident, message, key=key, thread_key=keys.card(incident.id))
+
+    def _held(self, session: Session, incident: Incident) -> dict[str, timedelta]:
+        """Time at each severity the incident held (to its resolution, or now), from its timeline."""
+        assert incident.id is not None
+        end = incident.resolved_at or self._clock.now()
+        events = timeline.events(session, incident.id)
+        return severities.from_timeline(events, severity=incident.severity, declared_at=incident.declared_at, end=end)
 
     def _open_in(self, session: Session, channel_id: str) -> Incident | None:
         query = select(Incident).where(Incident.channel_id == channel_id, col(Incident.resolved_at).is_(None))
@@ -107,12 +156,19 @@ class Flows:
         return incident
 
     def _entry(self, session: Session, entry_id: int, *, lock: bool = False) -> tuple[Entry, Incident]:
+        """The entry and its incident; `lock` takes the incident's row first, then the entry's.
+
+        Every decision on an incident's entries locks in that order, so an approval that supersedes older drafts
+        and a concurrent decision on one of them wait for each other instead of deadlocking.
+        """
+        incident_id = session.exec(select(Entry.incident_id).where(Entry.id == entry_id)).first()
+        if incident_id is None:
+            raise UserError("That update no longer exists. `/incident update &lt;text&gt;` drafts a new one.")
+        incident_query = select(Incident).where(Incident.id == incident_id)
+        incident = session.exec(incident_query.with_for_update() if lock else incident_query).first()
         query = select(Entry).where(Entry.id == entry_id)
         entry = session.exec(query.with_for_update() if lock else query).first()
-        if entry is None:
-            raise UserError("That update no longer exists. `/incident update &lt;text&gt;` drafts a new one.")
-        incident = session.get(Incident, entry.incident_id)
-        assert incident is not None
+        assert incident is not None and entry is not None
         return entry, incident
 
     # -- drafts and cards shared by the incident and feed flows ---------------------------------------------
@@ -141,7 +197,7 @@ class Flows:
         timeline.record(
             session, incident, timeline.DRAFTED, by=by, at=now, entry=entry.id, entry_kind=kind, phase=phase, text=text
         )
-        self._owe(session, incident, self._notices.draft_card(incident, entry), key=keys.draft(entry.id))
+        self._to_war_room_thread(session, incident, self._notices.draft_card(incident, entry), key=keys.draft(entry.id))
         self._ask_approval(session, incident, entry)
         return entry
 
@@ -158,9 +214,13 @@ class Flows:
         )
 
     def _refresh_draft(self, session: Session, incident: Incident, entry: Entry) -> None:
-        """Update the draft card, and every copy sent by DM, to the entry's current state."""
+        """Update the draft card, and every copy sent by DM, to the entry's current state.
+
+        A copy held by someone who may no longer approve (the lead, once a communicator is named) loses its
+        buttons and says who approves now.
+        """
         assert entry.id is not None
-        self._owe(session, incident, self._notices.draft_card(incident, entry), key=keys.draft(entry.id))
+        self._to_war_room_thread(session, incident, self._notices.draft_card(incident, entry), key=keys.draft(entry.id))
         prefix = keys.draft_dm(entry.id, "")
         dm_keys = session.exec(  # the incident's own rows (an index), never the whole outbox
             select(OutboxMessage.message_key, OutboxMessage.channel_id)
@@ -168,7 +228,23 @@ class Flows:
             .distinct()
         )
         for key, channel in dm_keys:
-            self._owe(session, incident, self._notices.draft_dm(incident, entry), channel_id=channel, key=key)
+            assert key is not None
+            copy = self._notices.draft_dm(incident, entry, holder=key.removeprefix(prefix))
+            self._owe(session, incident, copy, channel_id=channel, key=key)
+
+    def _supersede(self, session: Session, incident: Incident, newer: Entry, *, by: str, at: datetime) -> None:
+        """Mark the drafts `newer` makes stale superseded: older pending ones, or every pending one on resolution."""
+        assert newer.id is not None
+        query = select(Entry).where(Entry.incident_id == incident.id, Entry.state == DRAFT, Entry.id != newer.id)
+        if newer.kind != RESOLUTION:
+            query = query.where(col(Entry.id) < newer.id)
+        for stale in list(session.exec(query.order_by(col(Entry.id)).with_for_update())):
+            stale.state, stale.superseded_by, stale.decided_by, stale.decided_at = SUPERSEDED, newer.id, by, at
+            session.add(stale)
+            timeline.record(
+                session, incident, timeline.SUPERSEDED, by=by, at=at, entry=stale.id, superseded_by=newer.id
+            )  # fmt: skip
+            self._refresh_draft(session, incident, stale)
 
     def _refresh_card(self, session: Session, incident: Incident) -> None:
         assert incident.id is not None

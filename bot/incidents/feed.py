@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Protocol
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from bot.incidents import keys, timeline
+from bot import ids
+from bot.incidents import keys, severities, timeline
 from bot.incidents.base import Flows, approver
 from bot.incidents.errors import UserError
+from bot.incidents.mirror import check_impact
 from bot.render.entries import ENTRY_TEXT_LIMIT, PHASES, update_modal
 from bot.render.text import clock_time, mention
 from bot.store.db import session_scope
-from bot.store.models import APPROVED, DRAFT, REJECTED, RESOLUTION, Entry, Incident, OutboxMessage
+from bot.store.models import APPROVED, DRAFT, REJECTED, RESOLUTION, SUPERSEDED, Entry, Incident, OutboxMessage
 
 CAUSE_LIMIT = 300
+REASON_LIMIT = 300
 RESOLVED = "resolved"
 _PHASE_PREFIX = re.compile(r"^\s*(investigating|identified|monitoring|resolved)\s*:\s*", re.IGNORECASE)
 
@@ -39,11 +43,13 @@ class Feed(Flows):
         *,
         on_resolved: OnResolved = _nothing_more,
         sender_for: Callable[[str], str] = lambda _by: "the team",
+        on_corrected: Callable[[Session, Incident, Entry], None] = lambda _session, _incident, _entry: None,
         **shared: Any,
     ) -> None:
         super().__init__(**shared)
         self._on_resolved = on_resolved
         self._sender_for = sender_for
+        self._on_corrected = on_corrected  # e.g. a corrected resolution re-renders the unsent customer email
 
     # -- drafting -----------------------------------------------------------------------------------------
 
@@ -126,7 +132,11 @@ class Feed(Flows):
                 session, incident, timeline.APPROVED, by=by, at=now, entry=entry_id, text=entry.text,
                 phase=incident.status, next_update_due_at=_iso(entry.next_update_due_at),
             )  # fmt: skip
+            impact_approved = self._approve_proposal(session, incident, by=by, at=now)
+            self._supersede(session, incident, entry, by=by, at=now)
             self._publish(session, incident, entry)
+            if impact_approved:
+                self._impact_settled(session, incident, but=entry)
             self._refresh_draft(session, incident, entry)
             self._refresh_card(session, incident)
             if entry.kind == RESOLUTION:
@@ -136,16 +146,31 @@ class Feed(Flows):
         self._on_commit()
         return entry
 
-    def reject(self, *, entry_id: int, by: str) -> Entry:
-        """Reject a draft; it can never be approved after this."""
+    def rejectable(self, *, entry_id: int, by: str) -> tuple[Entry, Incident]:
+        """The draft to open in the Reject modal, and its incident, if `by` may reject it."""
+        with Session(self._engine) as session:
+            entry, incident = self._entry(session, entry_id)
+            self._check_decidable(entry, incident, by=by)
+        return entry, incident
+
+    def reject(self, *, entry_id: int, by: str, reason: str | None = None) -> Entry:
+        """Reject a draft, with an optional reason told to whoever drafted it; it can never be approved after."""
+        clean = " ".join((reason or "").split()) or None
+        if clean is not None and len(clean) > REASON_LIMIT:
+            raise UserError(
+                f"The reason is {len(clean)} characters; keep it to {REASON_LIMIT}.", field=ids.REASON_BLOCK
+            )
         now = self._clock.now()
         with session_scope(self._engine) as session:
             entry, incident = self._entry(session, entry_id, lock=True)
             self._check_decidable(entry, incident, by=by)
-            entry.state, entry.decided_by, entry.decided_at = REJECTED, by, now
+            entry.state, entry.decided_by, entry.decided_at, entry.reason = REJECTED, by, now, clean
             session.add(entry)
-            timeline.record(session, incident, timeline.REJECTED, by=by, at=now, entry=entry_id)
+            timeline.record(session, incident, timeline.REJECTED, by=by, at=now, entry=entry_id, reason=clean)
             self._refresh_draft(session, incident, entry)
+            if entry.drafted_by is not None and entry.drafted_by != by:  # an automatic draft has no one to tell
+                told = self._notices.draft_rejected(incident, entry)
+                self._owe(session, incident, told, channel_id=entry.drafted_by)
         self._on_commit()
         return entry
 
@@ -182,7 +207,7 @@ class Feed(Flows):
             else:
                 self._check_decidable(entry, incident, by=by)
                 entry.edited_by, entry.edited_at = by, now
-            old, entry.text = entry.text, clean
+            old, cause_before, entry.text = entry.text, entry.cause, clean
             if cause is not None and entry.kind == RESOLUTION:
                 entry.cause = " ".join(cause.split()) or entry.cause
             session.add(entry)
@@ -190,10 +215,59 @@ class Feed(Flows):
             timeline.record(session, incident, kind, by=by, at=now, entry=entry_id, old=old, new=clean)
             if correcting:
                 self._publish(session, incident, entry)
+                self._on_corrected(session, incident, entry)
+                if old != clean or cause_before != entry.cause:  # whoever quoted the old words must hear of it
+                    note = self._notices.mirror.correction(incident, entry, at=now)
+                    self._to_mirror(session, incident, note, broadcast=True)
+                    self._to_war_room_thread(session, incident, note)
             else:
                 self._refresh_draft(session, incident, entry)
         self._on_commit()
         return entry
+
+    # -- the public impact line ------------------------------------------------------------------------------
+
+    def set_impact(self, *, channel_id: str, by: str, text: str) -> tuple[Incident, bool]:
+        """Set the public impact line: approved at once when `by` is the approver, else proposed to them.
+
+        Returns the incident and whether the line was approved (and so reaches the mirror now).
+        """
+        line = check_impact(text)
+        now = self._clock.now()
+        with session_scope(self._engine) as session:
+            incident = self._find(session, channel_id=channel_id, lock=True)
+            approved = by == approver(incident)
+            if approved:
+                incident.impact, incident.impact_proposed, incident.impact_proposed_by = line, None, None
+                timeline.record(session, incident, timeline.IMPACT_APPROVED, by=by, at=now, text=line)
+            else:
+                incident.impact_proposed, incident.impact_proposed_by = line, by
+                timeline.record(session, incident, timeline.IMPACT_PROPOSED, by=by, at=now, text=line)
+            session.add(incident)
+            self._impact_settled(session, incident, but=None, activation=approved)
+        self._on_commit()
+        return incident, approved
+
+    def _approve_proposal(self, session: Session, incident: Incident, *, by: str, at: datetime) -> bool:
+        """Approving an entry approves the impact line proposed before it; True if there was one."""
+        proposal = incident.impact_proposed
+        if not proposal:
+            return False
+        incident.impact, incident.impact_proposed, incident.impact_proposed_by = proposal, None, None
+        session.add(incident)
+        timeline.record(session, incident, timeline.IMPACT_APPROVED, by=by, at=at, text=proposal)
+        return True
+
+    def _impact_settled(
+        self, session: Session, incident: Incident, *, but: Entry | None, activation: bool = True
+    ) -> None:
+        """The activation notice shows the approved line in place; pending draft cards show the proposal, if any."""
+        if activation:
+            self._activate(session, incident)
+        pending = select(Entry).where(Entry.incident_id == incident.id, Entry.state == DRAFT).order_by(col(Entry.id))
+        for draft in session.exec(pending):
+            if but is None or draft.id != but.id:
+                self._refresh_draft(session, incident, draft)
 
     # -- delivery hooks -------------------------------------------------------------------------------------
 
@@ -207,7 +281,8 @@ class Feed(Flows):
         incident.mirror_alerted = True
         session.add(incident)
         timeline.record(session, incident, timeline.MIRROR_UNREACHABLE, by=None, at=self._clock.now(), error=error)
-        self._owe(session, incident, self._notices.mirror_unreachable(incident, error=error, mirror=self._mirror))
+        notice = self._notices.mirror_unreachable(incident, error=error, mirror=self._mirror)
+        self._to_war_room_thread(session, incident, notice)
 
     def mirror_reachable(self, session: Session, row: OutboxMessage) -> None:
         """After a mirror problem: say so once the queued entries are through."""
@@ -218,17 +293,21 @@ class Feed(Flows):
             return
         incident.mirror_alerted = False
         session.add(incident)
-        self._owe(session, incident, self._notices.mirror_reachable(incident))
+        self._to_war_room_thread(session, incident, self._notices.mirror_reachable(incident))
 
     # -- helpers ------------------------------------------------------------------------------------------
 
     def _publish(self, session: Session, incident: Incident, entry: Entry) -> None:
         """Post (or, after a correction, update) the entry in the war room and in the mirror."""
         assert entry.id is not None
-        war_room = self._notices.entry_post(incident, entry, war_room=True)
-        mirror = self._notices.entry_post(incident, entry, war_room=False)
+        # the resolved post names the highest severity the incident held, not the last one
+        held = None
+        if entry.kind == RESOLUTION:
+            held = severities.highest(self._playbook.severity_names(), self._held(session, incident))
+        war_room = self._notices.entry_post(incident, entry, war_room=True, highest=held)
+        mirror = self._notices.entry_post(incident, entry, war_room=False, highest=held)
         self._owe(session, incident, war_room, key=keys.war_room_post(entry.id))
-        self._owe(session, incident, mirror, channel_id=self._mirror, key=keys.mirror_post(entry.id))
+        self._to_mirror(session, incident, mirror, key=keys.mirror_post(entry.id), broadcast=True)
 
     def _check_text(self, text: str) -> str:
         clean = text.strip()
@@ -256,6 +335,18 @@ class Feed(Flows):
             raise UserError(
                 f"This draft was rejected by {who} at {when} and can't be approved or edited. "
                 "Draft a new one with `/incident update &lt;text&gt;`."
+            )
+        if entry.state == SUPERSEDED:
+            resolved = incident.resolved_at is not None and entry.decided_at == incident.resolved_at
+            newer = "the resolution" if resolved else "a newer update"
+            after = (
+                f"{incident.ref} is resolved."
+                if incident.resolved_at is not None
+                else "To say something new, draft it with `/incident update &lt;text&gt;`."
+            )
+            raise UserError(
+                f"This draft was superseded at {when}, when {who} approved {newer}: it can no longer be approved, "
+                f"edited or rejected, and nothing from it will be posted. {after}"
             )
         assert entry.state == DRAFT
 

@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 
 from bot import ids
-from bot.incidents import keys, timeline
+from bot.incidents import customer_email, keys, severities, timeline
 from bot.incidents.audit import NOT_OWED, OFFERED, Audit, audit, credits_owed, needs_email
 from bot.incidents.base import Flows, approver
+from bot.incidents.checklist import follow_up_lines
+from bot.incidents.customer_email import PREVENTION_PLACEHOLDER, prevention_problem
 from bot.incidents.errors import UserError
 from bot.incidents.people import Directory
 from bot.incidents.story import Told, lines
 from bot.render.blocks import Message
-from bot.render.followups import Line, audit_message, checklist
+from bot.render.followups import audit_message, checklist, email_shown
 from bot.render.text import clock_time, escape, mention, span
 from bot.store.db import session_scope
-from bot.store.models import APPROVED, RESOLUTION, Entry, Incident
+from bot.store.models import APPROVED, AUDIT_UNSETTLED, RESOLUTION, Entry, Incident
 
 EMAIL_DRAFTED = "email_drafted"
 EMAIL_SENT = "email_sent"
 CREDITS_DECIDED = "credits_decided"
 POSTMORTEM_LINKED = "postmortem_linked"
 FOLLOW_UP_REMINDED = "follow_up_reminded"
+EMAIL_PREVENTION_WRITTEN = "email_prevention_written"
+SETTLE_WITHIN = timedelta(
+    days=1
+)  # deadlines passed longer ago (Warroom was down) are not settled; audits on demand are
 _URL = re.compile(r"^https?://[^\s/]+\.[^\s/]+\S*$")
 LINK_PROBLEM = "Paste the postmortem's full link, like https://wiki.example.com/postmortems/inc-12"
 
@@ -46,28 +52,24 @@ class FollowUps(Flows):
     # -- on resolution --------------------------------------------------------------------------------------
 
     def sender_for(self, approver_id: str) -> str:
-        """Who signs the customer email when `approver_id` approves the resolution; asks Slack, so call it first."""
+        """The customer email's signature when `approver_id` approves the resolution; asks Slack, so call it first."""
         if self._playbook.customer_email.sender:
-            return self._playbook.customer_email.sender
-        person = self._directory.person(approver_id)
-        return person.name if person else "the team"
+            return customer_email.sender(self._playbook, None).signature()
+        return customer_email.sender(self._playbook, self._directory.person(approver_id)).signature()
 
     def after_resolution(self, session: Session, incident: Incident, *, sender: str) -> None:
         """In the resolving transaction: the checklist, the customer email draft, and the P1 audit."""
         assert incident.id is not None and incident.resolved_at is not None
         if needs_email(incident, self._playbook):
-            incident.email_text = self._email(session, incident, sender=sender)
-            session.add(incident)
-            timeline.record(session, incident, EMAIL_DRAFTED, by=None, at=incident.resolved_at)
-            due = clock_time(incident.resolved_at + self._playbook.customer_email_within, self._playbook.zone)
-            intro = self._notices.templates.render(
-                "email_drafted.md.j2", ref=incident.ref, due=due, within=span(self._playbook.customer_email_within),
-                sender=sender,
-            )  # fmt: skip
-            email = self._notices.plain(f"{intro}\n\n{escape(incident.email_text)}")
-            self._owe(session, incident, email)
-            self._owe(session, incident, email, channel_id=approver(incident))
+            timeline.record(session, incident, EMAIL_DRAFTED, by=None, at=incident.resolved_at, sender=sender)
+            self._redraft(session, incident, signed=sender)
         self._refresh(session, incident)
+        self._stand_down(session, incident)
+
+    def after_correction(self, session: Session, incident: Incident, entry: Entry) -> None:
+        """In the correcting transaction: a corrected resolution re-renders the customer email not yet sent."""
+        if entry.kind == RESOLUTION and incident.email_text is not None and incident.email_sent_at is None:
+            self._redraft(session, incident, signed=self._signature(session, incident))
 
     # -- the checklist's buttons ------------------------------------------------------------------------------
 
@@ -79,10 +81,17 @@ class FollowUps(Flows):
                 raise UserError(f"{incident.ref} needs no customer email: it was shorter than the playbook's minimum.")
             if incident.email_sent_at is not None:
                 raise UserError(f"The customer email was already marked sent at {self._at(incident.email_sent_at)}.")
+            if PREVENTION_PLACEHOLDER in incident.email_text:
+                raise UserError(
+                    f"{incident.ref}'s customer email still says “{PREVENTION_PLACEHOLDER}”. Press *Write prevention "
+                    "sentence* in the follow-ups, copy the updated email, send it, then press *Mark sent*."
+                )
             incident.email_sent_at, incident.email_sent_by = self._clock.now(), by
             session.add(incident)
             timeline.record(session, incident, EMAIL_SENT, by=by, at=incident.email_sent_at)
             self._refresh(session, incident)
+            told = self._notices.mirror.email_sent(incident)  # agents answer in the words customers received
+            self._to_mirror(session, incident, told, key=keys.mirror_notice(incident_id, "email"))
         self._on_commit()
         return incident
 
@@ -94,9 +103,34 @@ class FollowUps(Flows):
             if incident.credits is not None and incident.credits_at is not None:
                 said = "offered" if incident.credits == OFFERED else "not owed"
                 raise UserError(f"Credits were already recorded as {said} at {self._at(incident.credits_at)}.")
+            verdict = credits_owed(self._playbook, self._held(session, incident))
+            if not verdict.owed:
+                raise UserError(f"There is nothing to decide for {incident.ref}'s credits: {verdict.says()}.")
             incident.credits, incident.credits_by, incident.credits_at = decision, by, self._clock.now()
             session.add(incident)
             timeline.record(session, incident, CREDITS_DECIDED, by=by, at=incident.credits_at, decision=decision)
+            self._refresh(session, incident)
+            told = self._notices.mirror.credits(incident, offered=decision == OFFERED)
+            self._to_mirror(session, incident, told, key=keys.mirror_notice(incident_id, "credits"))
+        self._on_commit()
+        return incident
+
+    def prevention_opened(self, *, incident_id: int, by: str) -> Incident:
+        """The incident whose customer email `by` may complete with the prevention sentence."""
+        with Session(self._engine) as session:
+            return self._email_pending(self._resolved(session, incident_id, by=by))
+
+    def write_prevention(self, *, incident_id: int, by: str, sentence: str) -> Incident:
+        """Put the communicator's sentence on what is changing into the customer email, and show it again."""
+        problem = prevention_problem(sentence)
+        if problem:
+            raise UserError(problem, field=ids.PREVENTION_BLOCK)
+        clean = " ".join(sentence.split())
+        with session_scope(self._engine) as session:
+            incident = self._email_pending(self._resolved(session, incident_id, by=by))
+            incident.email_prevention = clean
+            timeline.record(session, incident, EMAIL_PREVENTION_WRITTEN, by=by, at=self._clock.now(), text=clean)
+            self._redraft(session, incident, signed=self._signature(session, incident))
             self._refresh(session, incident)
         self._on_commit()
         return incident
@@ -117,15 +151,17 @@ class FollowUps(Flows):
             session.add(incident)
             timeline.record(session, incident, POSTMORTEM_LINKED, by=by, at=incident.postmortem_at, url=link)
             self._refresh(session, incident)
+            told = self._notices.mirror.postmortem(incident)  # a second link updates the first in place
+            self._to_mirror(session, incident, told, key=keys.mirror_notice(incident_id, "postmortem"))
         self._on_commit()
         return incident
 
     # -- reminders --------------------------------------------------------------------------------------------
 
     def tick(self) -> int:
-        """Remind about a customer email running out of time, and a postmortem with no link (once a day)."""
+        """Remind about a customer email running out of time and a postmortem with no link; settle due audits."""
         now = self._clock.now()
-        sent = self._remind_email(now) + self._remind_postmortem(now)
+        sent = self._remind_email(now) + self._remind_postmortem(now) + self._settle(now)
         if sent:
             self._on_commit()
         return sent
@@ -180,8 +216,27 @@ class FollowUps(Flows):
                 for person in {incident.lead_id, approver(incident)}:
                     self._owe(session, incident, self._notices.plain(text), channel_id=person)
                 timeline.record(session, incident, FOLLOW_UP_REMINDED, by=None, at=now, reminder="postmortem")
+                if last is None:  # the first reminder is when a missing link stops being pending in the audit
+                    self._refresh(session, incident)
                 sent += 1
         return sent
+
+    def _settle(self, now: datetime) -> int:
+        """Once the email and credits deadline passes, refresh the checklist and audit: ⏳ becomes ✅ or ❌, once."""
+        due_before = now - self._playbook.customer_email_within
+        query = select(Incident.id).where(
+            text(AUDIT_UNSETTLED), col(Incident.resolved_at) <= due_before,
+            col(Incident.resolved_at) > due_before - SETTLE_WITHIN,
+        )  # fmt: skip
+        settled = 0
+        for incident_id in self._candidates(query):
+            with session_scope(self._engine) as session:
+                incident = self._claim(session, incident_id, "audit_settled_at", None, now)
+                if incident is None:
+                    continue
+                self._refresh(session, incident)
+                settled += 1
+        return settled
 
     # -- the audit --------------------------------------------------------------------------------------------
 
@@ -193,8 +248,9 @@ class FollowUps(Flows):
 
     def audit_message(self, incident: Incident, result: Audit) -> Message:
         """The audit as a message."""
-        answers = [(a.passed, a.question, escape(a.evidence)) for a in result.answers]
-        title = f"Trust audit for {incident.ref}: {result.passed} of {len(result.answers)}"
+        answers = [(a.state, a.question, escape(a.evidence)) for a in result.answers]
+        pending = f", {result.pending} not yet due" if result.pending else ""
+        title = f"Trust audit for {incident.ref}: {result.passed} of {len(result.answers)}{pending}"
         return audit_message(title=title, answers=answers, metrics=result.metrics)
 
     def events_of(self, *, channel_id: str | None = None, reference: str | None = None) -> tuple[Incident, list[Told]]:
@@ -205,92 +261,69 @@ class FollowUps(Flows):
 
     # -- helpers ------------------------------------------------------------------------------------------
 
-    def _audit(self, session: Session, incident: Incident) -> Audit:
+    def _audit(self, session: Session, incident: Incident, held: dict[str, timedelta] | None = None) -> Audit:
         entries = list(session.exec(select(Entry).where(Entry.incident_id == incident.id)))
-        return audit(incident, entries, self._playbook, now=self._clock.now())
+        held = held if held is not None else self._held(session, incident)
+        return audit(incident, entries, self._playbook, held=held, now=self._clock.now())
 
     def _refresh(self, session: Session, incident: Incident) -> None:
+        """The checklist, and the audit of any incident that held the top severity (a P1 by default)."""
         assert incident.id is not None
-        self._owe(session, incident, self._checklist(incident), key=keys.follow_ups(incident.id))
-        if incident.severity == self._playbook.severity_names()[0]:  # the top severity: a P1 by default
-            message = self.audit_message(incident, self._audit(session, incident))
-            self._owe(session, incident, message, key=keys.audit(incident.id))
+        held = self._held(session, incident)
+        title, items = follow_up_lines(incident, self._playbook, credits_owed(self._playbook, held))
+        message = checklist(title=title, lines=items, incident_id=incident.id)
+        self._to_war_room_thread(session, incident, message, key=keys.follow_ups(incident.id))
+        if severities.highest(self._playbook.severity_names(), held) == self._playbook.severity_names()[0]:
+            message = self.audit_message(incident, self._audit(session, incident, held))
+            self._to_war_room_thread(session, incident, message, key=keys.audit(incident.id))
 
-    def _checklist(self, incident: Incident) -> Message:
+    def _stand_down(self, session: Session, incident: Incident) -> None:
+        """Tell the mirror, in the incident's thread and the channel, that outage handling can stand down."""
+        assert incident.id is not None
+        verdict = credits_owed(self._playbook, self._held(session, incident))
+        severity = self._playbook.severity(verdict.highest)
+        why = verdict.check.says() if verdict.check is not None else f"no SLA for {verdict.highest}"
+        told = self._notices.mirror.stand_down(
+            incident, credits_owed=verdict.owed, credits_why=why, email=incident.email_text is not None,
+            postmortem=severity is None or severity.postmortem,
+        )  # fmt: skip
+        self._to_mirror(session, incident, told, key=keys.mirror_notice(incident.id, "stand_down"), broadcast=True)
+
+    def _redraft(self, session: Session, incident: Incident, *, signed: str) -> None:
+        """Compose the customer email from the record and show it (again) where it was drafted, updated in place."""
         assert incident.id is not None and incident.resolved_at is not None
-        playbook, now = self._playbook, self._clock.now()
-        lasted = incident.resolved_at - incident.declared_at
-        severity = playbook.severities[incident.severity]
-        if incident.email_text is None:
-            email = Line(
-                f"*Customer email:* not needed; it lasted {span(lasted)}, under "
-                f"{span(playbook.customer_email_min_duration)}."
-            )
-        elif incident.email_sent_at and incident.email_sent_by:
-            email = Line(
-                f"✅ *Customer email:* sent, marked by {mention(incident.email_sent_by)} at "
-                f"{self._at(incident.email_sent_at)}."
-            )
-        else:
-            due = self._at(incident.resolved_at + playbook.customer_email_within)
-            email = Line(
-                f"*Customer email:* drafted above; send it by {due}.",
-                (("Mark sent", ids.EMAIL_SENT_ACTION, "primary"),),
-            )
-        if incident.credits and incident.credits_by and incident.credits_at:
-            said = "offered" if incident.credits == OFFERED else "not owed"
-            credits = Line(
-                f"✅ *Credits:* {said}, recorded by {mention(incident.credits_by)} at {self._at(incident.credits_at)}."
-            )
-        else:
-            if credits_owed(incident, playbook, now=now):
-                assert severity.sla is not None
-                why = (
-                    f"*owed*: it lasted {span(lasted)}, beyond the {incident.severity} SLA of {span(severity.sla)}. "
-                    f"Offer them before anyone asks. Policy: {escape(playbook.credits.policy)}"
-                )
-            else:
-                why = "no SLA breach" if severity.sla else f"{incident.severity} has no SLA in the playbook"
-            credits = Line(
-                f"*Credits:* {why}",
-                (("Offered", ids.CREDITS_OFFERED_ACTION, "primary"), ("Not owed", ids.CREDITS_NOT_OWED_ACTION, None)),
-            )
-        if not severity.postmortem:
-            postmortem = Line(f"*Postmortem:* not needed for {incident.severity}.")
-        elif incident.postmortem_url and incident.postmortem_by:
-            postmortem = Line(
-                f"✅ *Postmortem:* {escape(incident.postmortem_url)}, added by {mention(incident.postmortem_by)}."
-            )
-        else:
-            postmortem = Line(
-                "*Postmortem:* promised in the resolved post. Add its link once it is scheduled; "
-                "until then the communicator and the lead are reminded.",
-                (("Add link", ids.POSTMORTEM_ACTION, None),),
-            )
-        title = f"Follow-ups for {incident.ref}: resolved {self._at(incident.resolved_at)} after {span(lasted)}"
-        return checklist(title=title, lines=[email, credits, postmortem], incident_id=incident.id)
-
-    def _email(self, session: Session, incident: Incident, *, sender: str) -> str:
-        assert incident.resolved_at is not None
-        zone = self._playbook.zone
         resolution = session.exec(
             select(Entry).where(Entry.incident_id == incident.id, Entry.kind == RESOLUTION, Entry.state == APPROVED)
         ).first()
-        owed = credits_owed(incident, self._playbook, now=incident.resolved_at)
-        restored = clock_time(incident.resolved_at, zone)
-        return self._notices.templates.render_text(
-            "customer_email.md.j2",
-            day=incident.declared_at.astimezone(zone).strftime("%A %d %B"),
-            started=clock_time(incident.declared_at, zone),
-            ended=clock_time(incident.resolved_at, zone),
-            duration=span(incident.resolved_at - incident.declared_at),
-            label=self._playbook.severities[incident.severity].label,
-            cause=(resolution.cause if resolution else None) or "we are still confirming the cause",
-            resolution=f"the cause above; the service has worked normally since {restored}.",
-            postmortem=self._playbook.severities[incident.severity].postmortem,
-            credits=self._playbook.credits.policy if owed else "",
-            sender=sender,
+        held = self._held(session, incident)
+        playbook = self._playbook
+        incident.email_text = customer_email.compose(
+            self._notices.templates, playbook, incident, resolution=resolution, held=held, signed=signed
         )
+        session.add(incident)
+        intro = self._notices.templates.render(
+            "email_drafted.md.j2", ref=incident.ref, within=span(playbook.customer_email_within),
+            due=self._at(incident.resolved_at + playbook.customer_email_within), sender=signed.split("\n")[0],
+            placeholder=PREVENTION_PLACEHOLDER in incident.email_text, reply_to=playbook.customer_email.reply_to,
+        )  # fmt: skip
+        shown = email_shown(intro=intro, email=escape(incident.email_text))
+        self._to_war_room_thread(session, incident, shown, key=keys.customer_email(incident.id))
+
+    def _signature(self, session: Session, incident: Incident) -> str:
+        """The signature the email was first drafted with (Slack is not asked again)."""
+        drafted = [e for e in timeline.events(session, incident.id or 0) if e.kind == EMAIL_DRAFTED]
+        signed = drafted[-1].data.get("sender") if drafted else None
+        return str(signed) if signed else customer_email.sender(self._playbook, None).signature()
+
+    def _email_pending(self, incident: Incident) -> Incident:
+        if incident.email_text is None:
+            raise UserError(f"{incident.ref} needs no customer email: it was shorter than the playbook's minimum.")
+        if incident.email_sent_at is not None:
+            raise UserError(
+                f"{incident.ref}'s customer email was already marked sent at {self._at(incident.email_sent_at)}; "
+                "it can't change any more."
+            )
+        return incident
 
     def _resolved(self, session: Session, incident_id: int, *, by: str) -> Incident:
         incident = session.exec(select(Incident).where(Incident.id == incident_id).with_for_update()).first()

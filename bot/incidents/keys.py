@@ -41,3 +41,13 @@ def follow_ups(incident_id: int) -> str:
 def audit(incident_id: int) -> str:
     """The trust audit posted in the war room when a P1 is resolved, kept up to date."""
     return f"incident:{incident_id}:audit"
+
+
+def mirror_notice(incident_id: int, kind: str) -> str:
+    """A follow-up notice in the incident's mirror thread (stand-down, credits, email, postmortem): one each."""
+    return f"incident:{incident_id}:mirror:{kind}"
+
+
+def customer_email(incident_id: int) -> str:
+    """The drafted customer email shown in the war room, updated in place when it is re-rendered."""
+    return f"incident:{incident_id}:customer_email"

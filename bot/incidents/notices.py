@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.incidents.mirror import MirrorNotices
 from bot.incidents.wording import check
 from bot.playbook import Playbook, Severity
 from bot.render import entries
 from bot.render.blocks import Message, incident_card, nomination_prompt, text_message
 from bot.render.templates import Templates
 from bot.render.text import clock_time, day_and_time, escape, mention, span
-from bot.store.models import APPROVED, REJECTED, RESOLUTION, Entry, Incident
+from bot.store.models import DRAFT, REJECTED, RESOLUTION, SUPERSEDED, Entry, Incident
 
 
 class Notices:
@@ -19,6 +20,7 @@ class Notices:
     def __init__(self, *, playbook: Playbook, templates: Templates) -> None:
         self.playbook = playbook
         self.templates = templates
+        self.mirror = MirrorNotices(playbook=playbook, templates=templates)
 
     def _severity(self, name: str) -> Severity:
         severity = self.playbook.severity(name)
@@ -35,21 +37,6 @@ class Notices:
     def card(self, incident: Incident) -> Message:
         """The incident card."""
         return incident_card(incident, self.playbook)
-
-    def activation(self, incident: Incident) -> Message:
-        """The mirror channel's activation notice for the support team lead."""
-        severity = self._severity(incident.severity)
-        return self._text(
-            "activation.md.j2",
-            ref=incident.ref,
-            severity=incident.severity,
-            label=severity.label,
-            started=day_and_time(incident.declared_at, self.playbook.zone),
-            first_update_due=clock_time(incident.next_update_due_at, self.playbook.zone),
-            cadence=span(severity.cadence),
-            authority=self.playbook.briefing.authority,
-            escalate=self.playbook.briefing.escalate,
-        )
 
     def nomination_prompt(self, incident: Incident) -> Message:
         """The lead's picker for the communicator."""
@@ -86,7 +73,7 @@ class Notices:
         )
 
     def severity_changed(self, incident: Incident, *, old: str, by: str, at: datetime) -> tuple[Message, Message]:
-        """The war-room announcement and the mirror's one-line notice of a severity change."""
+        """The war-room announcement and the mirror's notice (in the incident's thread) of a severity change."""
         before, after = self._severity(old), self._severity(incident.severity)
         context = {
             "ref": incident.ref,
@@ -99,8 +86,7 @@ class Notices:
         war_room = self._text(
             "severity_changed.md.j2", by=by, due=clock_time(incident.next_update_due_at, self.playbook.zone), **context
         )
-        mirror = self._text("severity_changed_mirror.md.j2", at=clock_time(at, self.playbook.zone), **context)
-        return war_room, mirror
+        return war_room, self.mirror.severity_changed(incident, old=old, at=at)
 
     # -- the update feed ----------------------------------------------------------------------------------
 
@@ -112,14 +98,15 @@ class Notices:
             severity=incident.severity,
             label=self._severity(incident.severity).label,
             tone=self._severity(incident.severity).tone,
+            impact=incident.impact_proposed or incident.impact,  # approving the draft approves a proposal with it
         )
 
     def first_draft(self, incident: Incident) -> str:
         """The "Investigating" entry that writes itself on declaration."""
         return self.draft_text(incident, "investigating")
 
-    def draft_card(self, incident: Incident, entry: Entry) -> Message:
-        """The draft card in the war room."""
+    def draft_card(self, incident: Incident, entry: Entry, *, holder: str | None = None) -> Message:
+        """The draft card in the war room (or `holder`'s copy by DM): buttons only while it is theirs to act on."""
         zone = self.playbook.zone
         what = "Resolution" if entry.kind == RESOLUTION else "Draft update"
         phase = (entry.phase or incident.status).capitalize()
@@ -132,6 +119,8 @@ class Notices:
         headline = f"*{what} for {incident.ref}* · {incident.severity} · {phase} · {drafted}"
         if entry.edited_at and entry.edited_by:
             headline += f" · edited by {mention(entry.edited_by)} at {clock_time(entry.edited_at, zone)}"
+        if entry.state == DRAFT and incident.impact_proposed:  # approving this draft approves the proposal too
+            headline += f"\n*Impact line, approved with this update:* {escape(incident.impact_proposed)}"
         text = escape(entry.text)
         if entry.cause is not None:
             text += f"\n*Cause:* {escape(entry.cause)}"
@@ -147,36 +136,74 @@ class Notices:
             )
         else:
             footer += " Approving posts it here and to the mirror, and closes the incident."
-        decided = None
-        if entry.state in (APPROVED, REJECTED) and entry.decided_by and entry.decided_at:
-            mark = ":white_check_mark: Approved" if entry.state == APPROVED else ":x: Rejected"
-            decided = f"{mark} by {mention(entry.decided_by)} at {clock_time(entry.decided_at, zone)}"
+        decided = self._decided(incident, entry, holder=holder)
         assert entry.id is not None
         warnings = [escape(w) for w in check(entry.text, self.playbook.wording)]
+        if entry.cause:  # the cause is written for customers too: it goes into the resolved post and the email
+            warnings += [f"In the cause: {escape(w)}" for w in check(entry.cause, self.playbook.wording)]
         return entries.draft_card(
             headline=headline, text=text, warnings=warnings, footer=footer, entry_id=entry.id, decided=decided
         )
 
-    def draft_dm(self, incident: Incident, entry: Entry) -> Message:
-        """The approver's copy of the draft card, with the same buttons."""
+    def _decided(self, incident: Incident, entry: Entry, *, holder: str | None) -> str | None:
+        """What became of the draft, in place of its buttons; None while `holder` (or the room) may still act."""
+        zone = self.playbook.zone
+        if entry.state == DRAFT:
+            now_for = incident.communicator_id or incident.lead_id
+            if holder is None or holder == now_for:
+                return None
+            return f":arrow_right: {mention(now_for)} approves {incident.ref}'s updates now; nothing for you to do."
+        if not (entry.decided_by and entry.decided_at):
+            return None
+        at = clock_time(entry.decided_at, zone)
+        if entry.state == SUPERSEDED:
+            resolved = incident.resolved_at is not None and entry.decided_at == incident.resolved_at
+            newer = "resolution" if resolved else "update"
+            return (
+                f":fast_forward: Superseded by the {at} {newer} (approved by {mention(entry.decided_by)}). "
+                "Nothing from this draft was posted."
+            )
+        if entry.state == REJECTED:
+            reason = f" · Reason: {escape(entry.reason)}" if entry.reason else ""
+            return f":x: Rejected by {mention(entry.decided_by)} at {at}{reason}"
+        return f":white_check_mark: Approved by {mention(entry.decided_by)} at {at}"
+
+    def draft_rejected(self, incident: Incident, entry: Entry) -> Message:
+        """Told to whoever drafted an entry when it is rejected, with the reason if one was given."""
+        return self._text(
+            "draft_rejected.md.j2",
+            ref=incident.ref,
+            by=entry.decided_by,
+            reason=entry.reason,
+            lines=entry.text.splitlines() or [""],
+            channel=incident.channel_id,
+        )
+
+    def draft_dm(self, incident: Incident, entry: Entry, *, holder: str | None = None) -> Message:
+        """The copy of the draft card sent by DM to `holder` (the approver when None), buttons while theirs."""
+        now_for = incident.communicator_id or incident.lead_id
         intro = self.templates.render(
             "draft_dm.md.j2",
             ref=incident.ref,
             channel=incident.channel_id,
             resolution=entry.kind == RESOLUTION,
             state=entry.state,
+            now_for=now_for if holder not in (None, now_for) else None,
         )
-        card = self.draft_card(incident, entry)
+        card = self.draft_card(incident, entry, holder=holder)
         return Message(text=f"{intro}\n{card.text}"[:3000], blocks=[*text_message(intro).blocks, *card.blocks])
 
-    def entry_post(self, incident: Incident, entry: Entry, *, war_room: bool) -> Message:
-        """An approved entry, exactly as posted to the war room and to the mirror."""
+    def entry_post(self, incident: Incident, entry: Entry, *, war_room: bool, highest: str | None = None) -> Message:
+        """An approved entry, exactly as posted to the war room and to the mirror (under `highest` if given)."""
         zone = self.playbook.zone
-        severity = self._severity(incident.severity)
+        named = highest or incident.severity
+        severity = self._severity(named)
         assert entry.decided_at is not None and entry.id is not None
         context: dict[str, object] = {
+            "ref": incident.ref,
+            "impact": incident.impact,
             "at": clock_time(entry.decided_at, zone),
-            "severity": incident.severity,
+            "severity": named,
             "label": severity.label,
             "text": entry.text,
             "corrected": clock_time(entry.corrected_at, zone) if entry.corrected_at else None,

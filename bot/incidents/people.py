@@ -14,6 +14,8 @@ class Person:
     name: str
     deleted: bool = False
     is_bot: bool = False
+    real_name: str | None = None  # as on their profile ("Dana Whitfield"), never the handle
+    title: str | None = None  # their profile's title ("Head of Support"), if any
 
 
 class Directory(Protocol):

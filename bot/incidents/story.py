@@ -15,7 +15,8 @@ _SAID = {
     "drafted": "drafted {what}: {text}",
     "edited": "edited a draft: {new}",
     "approved": "approved ({phase}): {text}",
-    "rejected": "rejected a draft",
+    "rejected": "rejected a draft{because}",
+    "superseded": "marked a draft superseded: a newer entry was approved",
     "corrected": "corrected an entry: {new}",
     "resolved": "resolved it; cause: {cause}",
     "reminder_sent": "sent the {reminder} reminder for the update due {due}",
@@ -24,8 +25,11 @@ _SAID = {
     "email_drafted": "drafted the customer email",
     "email_sent": "marked the customer email sent",
     "credits_decided": "recorded credits as {decision}",
+    "email_prevention_written": "wrote what we are changing, for the customer email: {text}",
     "postmortem_linked": "added the postmortem link {url}",
     "follow_up_reminded": "sent the {reminder} reminder",
+    "impact_proposed": "proposed the public impact line: {text}",
+    "impact_approved": "approved the public impact line: {text}",
 }
 
 
@@ -68,6 +72,7 @@ _READABLE = {
 
 def _said(event: TimelineEvent, data: dict[str, str]) -> str:
     data = {**data, "what": "the resolution" if data.get("entry_kind") == "resolution" else "an update"}
+    data["because"] = f": {data['reason']}" if data.get("reason") else ""
     if "reminder" in data:
         data["reminder"] = _READABLE.get(data["reminder"], data["reminder"])
     if "due" in data:

@@ -42,9 +42,23 @@ def check(text: str, wording: Wording) -> list[str]:
                 "acknowledge the dependency, but own the impact."
             )
             break
+    warnings.extend(internal_identifiers(text, wording))
     count = len(sentences(text))
     if count > wording.max_sentences:
         warnings.append(f"{count} sentences: keep entries to {wording.max_sentences} or fewer, brief and factual.")
+    return warnings
+
+
+def internal_identifiers(text: str, wording: Wording) -> list[str]:
+    """Warnings for identifiers only the team knows (deploys, servers, tickets, commits), with what to write instead."""
+    warnings: list[str] = []
+    for kind in wording.internal:
+        found = list(dict.fromkeys(match.group(0).strip() for match in re.finditer(kind.pattern, text)))
+        if found:
+            warnings.append(
+                f"Internal identifier ({kind.name}): “{'”, “'.join(found[:3])}” means nothing to customers. "
+                + kind.instead
+            )
     return warnings
 
 

@@ -11,10 +11,11 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.app_types import Domain
 from bot.incidents.audit import NOT_OWED, OFFERED
+from bot.incidents.customer_email import PREVENTION_LIMIT, prevention_problem
 from bot.incidents.followups import link_problem
 from bot.listeners.errors import ack_at_once, answering
 from bot.listeners.payload import actor, button_id
-from bot.render.followups import postmortem_modal
+from bot.render.followups import postmortem_modal, prevention_modal
 
 
 def register(app: App, *, domain: Domain) -> None:
@@ -55,11 +56,42 @@ def register(app: App, *, domain: Domain) -> None:
         with answering(body, respond=None, client=client):
             followups.add_postmortem(incident_id=incident_id, by=body["user"]["id"], url=url)
 
+    def prevention_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        with answering(body, respond=respond, client=client):
+            incident = followups.prevention_opened(incident_id=button_id(body), by=actor(body))
+            assert incident.id is not None
+            view = prevention_modal(
+                incident_id=incident.id, ref=incident.ref, current=incident.email_prevention, limit=PREVENTION_LIMIT
+            )
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    def prevention_ack(ack: Ack, view: dict[str, Any]) -> None:
+        problem = prevention_problem(_prevention(view))
+        if problem:
+            ack(response_action="errors", errors={ids.PREVENTION_BLOCK: problem})
+        else:
+            ack()
+
+    def prevention_submitted(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        sentence = _prevention(view)
+        if prevention_problem(sentence):
+            return  # the modal showed the mistake and stayed open
+        incident_id = int(json.loads(view["private_metadata"])["incident"])
+        with answering(body, respond=None, client=client):
+            followups.write_prevention(incident_id=incident_id, by=body["user"]["id"], sentence=sentence)
+
     app.action(ids.EMAIL_SENT_ACTION)(ack=ack_at_once, lazy=[email_sent])
+    app.action(ids.PREVENTION_ACTION)(ack=ack_at_once, lazy=[prevention_clicked])
+    app.view(ids.PREVENTION_VIEW)(ack=prevention_ack, lazy=[prevention_submitted])
     app.action(ids.CREDITS_OFFERED_ACTION)(ack=ack_at_once, lazy=[credits_offered])
     app.action(ids.CREDITS_NOT_OWED_ACTION)(ack=ack_at_once, lazy=[credits_not_owed])
     app.action(ids.POSTMORTEM_ACTION)(ack=ack_at_once, lazy=[postmortem_clicked])
     app.view(ids.POSTMORTEM_VIEW)(ack=postmortem_ack, lazy=[postmortem_submitted])
+
+
+def _prevention(view: dict[str, Any]) -> str:
+    values = view["state"]["values"].get(ids.PREVENTION_BLOCK, {}).get(ids.PREVENTION_INPUT, {})
+    return str(values.get("value") or "").strip()
 
 
 def _url(view: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
     UrlInputElement,
@@ -20,7 +21,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import ids
-from bot.render.blocks import Message
+from bot.render.blocks import Message, text_message
+
+_CODE_LIMIT = 2990  # a section's 3,000 characters, less the fences
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,50 @@ def postmortem_modal(*, incident_id: int, ref: str) -> dict[str, Any]:
     return view.to_dict()
 
 
-def audit_message(*, title: str, answers: list[tuple[bool, str, str]], metrics: list[tuple[str, str]]) -> Message:
-    """The trust audit: six questions, each ✅ or ❌ with its evidence, then the metrics."""
-    lines = [f"{'✅' if passed else '❌'} *{question}*\n      {evidence}" for passed, question, evidence in answers]
+AUDIT_MARKS = {"passed": "✅", "failed": "❌", "pending": "⏳"}
+
+
+def prevention_modal(*, incident_id: int, ref: str, current: str | None, limit: int) -> dict[str, Any]:
+    """Ask the communicator for the customer email's sentence on what is being changed."""
+    view = View(
+        type="modal",
+        callback_id=ids.PREVENTION_VIEW,
+        private_metadata=json.dumps({"incident": incident_id}),
+        title=PlainTextObject(text=f"Email for {ref}"[:24]),
+        submit=PlainTextObject(text="Save"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            InputBlock(
+                block_id=ids.PREVENTION_BLOCK,
+                label=PlainTextObject(text="What are you changing so it does not happen again?"),
+                hint=PlainTextObject(
+                    text="One sentence customers will read, e.g. “We now test every configuration change against "
+                    "peak load before it goes live.”"
+                ),
+                element=PlainTextInputElement(
+                    action_id=ids.PREVENTION_INPUT, multiline=True, max_length=limit, initial_value=current or None
+                ),
+            )
+        ],
+    )
+    return view.to_dict()
+
+
+def email_shown(*, intro: str, email: str) -> Message:
+    """The drafted customer email in code blocks, so it is copied verbatim; `email` is already escaped."""
+    chunks: list[str] = []
+    for line in email.split("\n"):  # each section holds whole lines inside its own ``` fence
+        if chunks and len(chunks[-1]) + len(line) + 1 <= _CODE_LIMIT:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line[:_CODE_LIMIT])
+    code = [SectionBlock(text=MarkdownTextObject(text=f"```\n{chunk}\n```")).to_dict() for chunk in chunks]
+    return Message(text=f"{intro}\n```\n{email}\n```"[:3000], blocks=[*text_message(intro).blocks, *code])
+
+
+def audit_message(*, title: str, answers: list[tuple[str, str, str]], metrics: list[tuple[str, str]]) -> Message:
+    """The trust audit: six questions, each ✅, ❌ or ⏳ (not yet due) with its evidence, then the metrics."""
+    lines = [f"{AUDIT_MARKS[state]} *{question}*\n      {evidence}" for state, question, evidence in answers]
     figures = "\n".join(f"• {name}: *{value}*" for name, value in metrics)
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=title[:150])),

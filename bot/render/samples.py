@@ -9,6 +9,7 @@ from bot.render.text import clock_time, day_and_time, span
 
 DRAFT_PHASES = ("investigating", "identified", "monitoring", "resolved", "no_new_information")
 _LEAD, _COMMUNICATOR, _WAR_ROOM, _MIRROR = "ULEAD0001", "UDANA0001", "CWARROOM1", "CMIRROR01"
+_IMPACT = "Checkout and card payments fail for all customers in the EU"
 
 
 def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
@@ -31,17 +32,29 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
         "duration": span(timedelta(minutes=47)),
     }
     email_sender = playbook.customer_email.sender or "Dana Whitfield"
+    impacts = (_IMPACT, None)
+    contacts = playbook.briefing.escalate_to
     return {
         "activation.md.j2": [
             {
                 **incident,
+                "impact": impact,
+                "tone": level.tone,
                 "started": day_and_time(start, zone),
                 "first_update_due": due,
-                "cadence": span(severity.cadence),
+                "cadence": span(level.cadence),
+                "briefing_from": briefing_from,
                 "authority": playbook.briefing.authority,
                 "escalate": playbook.briefing.escalate,
+                "escalate_group": contacts.group if contacts else None,
+                "escalate_people": contacts.people if contacts else [],
+                "escalate_email": contacts.email if contacts else None,
+                "lead": _LEAD,
             }
+            for level in playbook.severities.values()
+            for impact, briefing_from in ((None, None), (_IMPACT, "INC-41"))
         ],
+        **_mirror_samples(playbook, incident, due),
         "communicator_dm.md.j2": [
             {
                 **incident,
@@ -58,23 +71,50 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
         ],
         "customer_email.md.j2": [
             {
-                **resolved,
                 "day": start.astimezone(zone).strftime("%A %d %B"),
-                "label": severity.label,
-                "cause": "a configuration change overloaded the payment database",
-                "resolution": "the cause above; the service has worked normally since 14:49 UTC.",
-                "postmortem": severity.postmortem,
-                "credits": playbook.credits.policy,
+                "started": clock_time(start, zone),
+                "ended": clock_time(start + timedelta(minutes=47), zone),
+                "duration": span(timedelta(minutes=47)),
+                "greeting": playbook.customer_email.greeting,
+                "impact": impact,
+                "cause": "A configuration change overloaded the payment database.",
+                "fixed": "Service is fully restored.",
+                "prevention": prevention,
+                "credits": credits,
+                "reply_to": playbook.customer_email.reply_to,
                 "sender": email_sender,
             }
+            for impact, prevention, credits in (
+                ("Checkout and card payments failed for all customers in the EU", "We now test every change.", ""),
+                (None, "[Write one sentence on what you are changing so it does not happen again]", "10% off."),
+            )
         ],
         "draft_dm.md.j2": [
-            {"ref": "INC-42", "channel": _WAR_ROOM, "resolution": resolution, "state": state}
+            {"ref": "INC-42", "channel": _WAR_ROOM, "resolution": resolution, "state": state, "now_for": now_for}
             for resolution in (False, True)
-            for state in ("draft", "approved", "rejected")
+            for state in ("draft", "approved", "rejected", "superseded")
+            for now_for in (None, _COMMUNICATOR)
+        ],
+        "draft_rejected.md.j2": [
+            {
+                "ref": "INC-42",
+                "by": _COMMUNICATOR,
+                "reason": reason,
+                "lines": ["We are investigating."],
+                "channel": _WAR_ROOM,
+            }
+            for reason in ("Too vague: say which payments fail.", None)
         ],
         "email_drafted.md.j2": [
-            {"ref": "INC-42", "due": due, "within": span(playbook.customer_email_within), "sender": email_sender}
+            {
+                "ref": "INC-42",
+                "due": due,
+                "within": span(playbook.customer_email_within),
+                "sender": email_sender,
+                "placeholder": placeholder,
+                "reply_to": reply_to,
+            }
+            for placeholder, reply_to in ((True, None), (False, "support@example.com"))
         ],
         "email_reminder.md.j2": [
             {
@@ -85,7 +125,9 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
                 "channel": _WAR_ROOM,
             }
         ],
-        "entry.md.j2": [{**entry, "phase": "Investigating", "next_update": due}],
+        "entry.md.j2": [
+            {**entry, "impact": impact, "phase": "Investigating", "next_update": due} for impact in impacts
+        ],
         "help.md.j2": [{"severities": [(key, level.label) for key, level in playbook.severities.items()]}],
         "mirror_reachable.md.j2": [{"ref": "INC-42"}],
         "mirror_unreachable.md.j2": [{"ref": "INC-42", "error": "not_in_channel", "mirror": _MIRROR}],
@@ -110,15 +152,64 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
         "reminder_nobody_owns.md.j2": [{"ref": "INC-42", "due": due, "lead": _LEAD}],
         "reminder_overdue.md.j2": [{"ref": "INC-42", "due": due}],
         "resolved_entry.md.j2": [
-            {**entry, **resolved, "cause": "a configuration change", "postmortem": severity.postmortem}
+            {
+                **entry,
+                **resolved,
+                "impact": impact,
+                "cause": "a configuration change",
+                "postmortem": severity.postmortem,
+            }
+            for impact in impacts
         ],
         "severity_changed.md.j2": [{**change, "by": _LEAD, "due": due}],
-        "severity_changed_mirror.md.j2": [{**change, "at": due}],
+        "severity_changed_mirror.md.j2": [
+            {**change, "at": due, "impact": impact, "tone": level.tone}
+            for impact in impacts
+            for level in playbook.severities.values()
+        ],
         **{
             f"drafts/{phase}.md.j2": [
-                {"ref": "INC-42", "severity": key, "label": level.label, "tone": level.tone}
+                {"ref": "INC-42", "severity": key, "label": level.label, "tone": level.tone, "impact": impact}
                 for key, level in playbook.severities.items()
+                for impact in impacts
             ]
             for phase in DRAFT_PHASES
         },
+    }
+
+
+def _mirror_samples(playbook: Playbook, incident: dict[str, object], due: str) -> dict[str, list[dict[str, object]]]:
+    """The mirror's follow-up notices (bot/incidents/mirror.py), with and without an approved impact line."""
+    heads = [{"ref": incident["ref"], "impact": impact} for impact in (_IMPACT, None)]
+    email = "Dear customer,\n\nOn Sunday 22 November checkout failed.\n\nDana Whitfield"
+    return {
+        "mirror_late.md.j2": [{**head, "due": due, "first": first} for head in heads for first in (True, False)],
+        "mirror_correction.md.j2": [
+            {**head, "at": due, "posted": due, "text": "Card payments fail in the EU.\nWe are on it.", "cause": cause}
+            for head in heads
+            for cause in (None, "a configuration change")
+        ],
+        "mirror_stand_down.md.j2": [
+            {
+                **head,
+                "tone": level.tone,
+                "resolved": due,
+                "credits_owed": owed,
+                "credits_why": why,
+                "coming": coming,
+            }
+            for head in heads
+            for level in playbook.severities.values()
+            for owed, why, coming in (
+                (True, "1 h at P1 against the P1 SLA of 30 min", ["the credit decision", "the postmortem link"]),
+                (False, "no SLA for P3", []),
+            )
+        ],
+        "mirror_credits.md.j2": [
+            {**head, "offered": offered, "policy": playbook.credits.policy}
+            for head in heads
+            for offered in (True, False)
+        ],
+        "mirror_email.md.j2": [{**head, "at": due, "email": email} for head in heads],
+        "mirror_postmortem.md.j2": [{**head, "url": "https://wiki.example.com/postmortems/inc-42"} for head in heads],
     }

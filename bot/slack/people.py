@@ -31,4 +31,6 @@ class SlackDirectory:
             name=str(name),
             deleted=bool(user.get("deleted", False)),
             is_bot=bool(user.get("is_bot", False)) or user_id == "USLACKBOT",
+            real_name=str(profile.get("real_name") or user.get("real_name") or "").strip() or None,
+            title=str(profile.get("title") or "").strip() or None,
         )

@@ -38,6 +38,7 @@ def _where(condition: str) -> dict[str, Any]:
 
 
 POSTMORTEM_OWED = "resolved_at IS NOT NULL AND postmortem_url IS NULL"
+AUDIT_UNSETTLED = "resolved_at IS NOT NULL AND audit_settled_at IS NULL"
 
 
 class Incident(SQLModel, table=True):
@@ -62,6 +63,7 @@ class Incident(SQLModel, table=True):
             **_where("email_text IS NOT NULL AND email_sent_at IS NULL AND email_reminded_at IS NULL"),
         ),
         Index("ix_incident_postmortem_owed", "resolved_at", **_where(POSTMORTEM_OWED)),
+        Index("ix_incident_audit_unsettled", "resolved_at", **_where(AUDIT_UNSETTLED)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -99,6 +101,8 @@ class Incident(SQLModel, table=True):
     impact_proposed_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     # The communicator's sentence on what is being done to prevent it, for the customer email.
     email_prevention: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # When the follow-ups' deadline passed and the checklist and audit were refreshed to say so (claimed once).
+    audit_settled_at: datetime | None = _when(nullable=True)
 
     @property
     def ref(self) -> str:

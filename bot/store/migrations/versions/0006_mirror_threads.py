@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from bot.store.models import UTCDateTime
+from bot.store.models import AUDIT_UNSETTLED, UTCDateTime
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -24,12 +24,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("impact_proposed", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("impact_proposed_by", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("email_prevention", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("audit_settled_at", UTCDateTime(), nullable=True))
     with op.batch_alter_table("entry", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reason", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("superseded_by", sa.Integer(), nullable=True))
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.add_column(sa.Column("thread_key", sa.String(length=80), nullable=True))
         batch_op.add_column(sa.Column("broadcast", sa.Boolean(), nullable=False, server_default=sa.false()))
+    unsettled = sa.text(AUDIT_UNSETTLED)
+    op.create_index(
+        "ix_incident_audit_unsettled", "incident", ["resolved_at"], sqlite_where=unsettled, postgresql_where=unsettled
+    )
     op.create_table(
         "mirror_briefing",
         sa.Column("digest", sa.String(length=64), primary_key=True),
@@ -40,6 +45,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("mirror_briefing")
+    op.drop_index("ix_incident_audit_unsettled", table_name="incident")
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.drop_column("broadcast")
         batch_op.drop_column("thread_key")
@@ -47,6 +53,7 @@ def downgrade() -> None:
         batch_op.drop_column("superseded_by")
         batch_op.drop_column("reason")
     with op.batch_alter_table("incident", schema=None) as batch_op:
+        batch_op.drop_column("audit_settled_at")
         batch_op.drop_column("email_prevention")
         batch_op.drop_column("impact_proposed_by")
         batch_op.drop_column("impact_proposed")

@@ -1,0 +1,82 @@
+"""The post-incident email to customers: plain text a person would write, with the communicator's own sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.incidents.audit import credits_owed
+from bot.incidents.people import Person
+from bot.playbook import Playbook
+from bot.render.templates import Templates
+from bot.render.text import clock_time, span
+from bot.store.models import Entry, Incident
+
+PREVENTION_PLACEHOLDER = "[Write one sentence on what you are changing so it does not happen again]"
+PREVENTION_LIMIT = 400
+NO_CAUSE = "We are still confirming the cause, and will write to you again once we know it."
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who signs the email: a real name, and a title when there is one."""
+
+    name: str
+    title: str | None = None
+
+    def signature(self) -> str:
+        """The name, with the title on the next line."""
+        return f"{self.name}\n{self.title}" if self.title else self.name
+
+
+def sender(playbook: Playbook, person: Person | None) -> Sender:
+    """The playbook's customer_email.sender, else the person's real name (never their handle) and title."""
+    if playbook.customer_email.sender:
+        return Sender(name=playbook.customer_email.sender.strip())
+    if person is not None and person.real_name:
+        return Sender(name=person.real_name, title=person.title)
+    return Sender(name="The support team")
+
+
+def prevention_problem(sentence: str) -> str | None:
+    """Why `sentence` can't be the email's prevention sentence, or None."""
+    clean = " ".join(sentence.split())
+    if not clean or clean == PREVENTION_PLACEHOLDER:
+        return (
+            "Write what you are changing so it does not happen again, e.g. “We now test every configuration "
+            "change against peak load.”"
+        )
+    if len(clean) > PREVENTION_LIMIT:
+        return f"Keep it to one or two sentences ({PREVENTION_LIMIT} characters at most); it is {len(clean)}."
+    return None
+
+
+def compose(
+    templates: Templates,
+    playbook: Playbook,
+    incident: Incident,
+    *,
+    resolution: Entry | None,
+    held: Mapping[str, timedelta],
+    signed: str,
+) -> str:
+    """The email as plain text: subject, reply-to, greeting, what happened, who, what we fixed, what we change."""
+    assert incident.resolved_at is not None
+    zone, settings = playbook.zone, playbook.customer_email
+    impact = (incident.impact or "").strip().rstrip(".").strip() or None
+    return templates.render_text(
+        "customer_email.md.j2",
+        day=incident.declared_at.astimezone(zone).strftime("%A %d %B"),
+        started=clock_time(incident.declared_at, zone),
+        ended=clock_time(incident.resolved_at, zone),
+        duration=span(incident.resolved_at - incident.declared_at),
+        greeting=settings.greeting,
+        impact=impact,
+        cause=((resolution.cause if resolution else None) or "").strip() or NO_CAUSE,
+        fixed=(resolution.text.strip() if resolution else "") or "Our service has worked normally since then.",
+        prevention=(incident.email_prevention or "").strip() or PREVENTION_PLACEHOLDER,
+        credits=playbook.credits.policy if credits_owed(playbook, held).owed else "",
+        reply_to=settings.reply_to,
+        sender=signed,
+    )
