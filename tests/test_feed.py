@@ -67,7 +67,7 @@ def test_approving_posts_the_entry_to_the_war_room_and_the_mirror(warroom: Harne
     assert "Next update due by 14:22 UTC" in confirmation.text
     war_room, mirror = wait_posted(warroom, entry.id or 0)
     for message in (war_room, mirror):
-        assert message["text"].startswith("*14:07 UTC · P1 Full outage · Investigating*")
+        assert message["text"].startswith("*INC-1 · 14:07 UTC · P1 Full outage · Investigating*")
         assert "We are investigating a full outage: customers cannot use the service." in message["text"]
         assert "*Next update by 14:22 UTC*" in message["text"]
     updates = warroom.fake.wait_for("chat.update", channel=WAR_ROOM, where=lambda c: "Approved by" in c.everything)
@@ -164,7 +164,10 @@ def test_a_rejected_draft_can_never_be_approved(warroom: Harness) -> None:
     warroom.clock.advance(minutes=1)
 
     click(warroom, "entry_reject", entry_id, by=DANA, response="reject")
-    assert "Rejected" in warroom.fake.wait_response("reject")[0].text
+    view = opened_view(warroom)
+    assert view["callback_id"] == "reject_draft"
+    warroom.slack.view_submission(user=DANA, view=view, values={"reason": {"reason_input": {"value": None}}})
+    warroom.wait_until(lambda: warroom.entries()[0].state == "rejected")
     refusal = approve(warroom, entry_id, by=DANA, response="late")
 
     assert f"rejected by <@{DANA}> at 14:03 UTC" in refusal.text
@@ -190,10 +193,11 @@ def test_correcting_an_entry_updates_both_copies_in_place(warroom: Harness) -> N
 
     updates = warroom.fake.wait_for("chat.update", 2, where=lambda c: fixed in c.text)
     assert {(c.channel, c.params["ts"]) for c in updates} == {(WAR_ROOM, war_room["ts"]), (MIRROR, mirror["ts"])}
-    assert all("_(edited 14:06 UTC)_" in c.text for c in updates)
+    assert all("_(corrected 14:06 UTC)_" in c.text for c in updates)
     [corrected] = warroom.events("corrected")
     assert corrected.actor_id == DANA and corrected.data["new"] == fixed
-    assert len(warroom.fake.messages[MIRROR]) == 2, "corrected in place, not posted again"
+    entries = [m for m in warroom.fake.messages[MIRROR] if "corrected at" not in str(m["text"])]
+    assert len(entries) == 2, "corrected in place, not posted again (the correction note is its own message)"
 
 
 def test_the_wording_check_warns_but_does_not_block(warroom: Harness) -> None:
@@ -244,7 +248,7 @@ def test_resolving_posts_the_resolved_entry_with_its_timeline_and_closes(warroom
     approve(warroom, resolution.id or 0, by=DANA)
     _, mirror = wait_posted(warroom, resolution.id or 0)
     text = mirror["text"]
-    assert text.startswith("*15:10 UTC · P1 Full outage · Resolved*")
+    assert text.startswith("*INC-1 · 15:10 UTC · P1 Full outage · Resolved*")
     assert "Service is fully restored. We are sorry for the disruption" in text
     assert "*Started* 2026-11-22 14:02 UTC · *Ended* 2026-11-22 15:10 UTC · *Duration* 1 h 8 min" in text
     assert "*Cause:* A configuration change at 14:00 exhausted the database connection pool." in text

@@ -22,7 +22,7 @@ def test_changing_severity_is_announced_carded_and_mirrored(warroom: Harness) ->
     mirror = warroom.fake.wait_for("chat.postMessage", 2, channel=MIRROR)
     notice = mirror[-1].text
     assert notice.count("\n") == 0, "the mirror gets one line"
-    assert "INC-1 severity changed at 14:05 UTC: P1 · Full outage → *P2 · Partial degradation*" in notice
+    assert "*INC-1 severity changed at 14:05 UTC:* P1 · Full outage → *P2 · Partial degradation*" in notice
     assert "Checkout" not in notice
 
     [event] = warroom.events("severity_changed")

@@ -155,7 +155,7 @@ class Cadence(Flows):
             nobody = self._notices.templates.render(
                 "reminder_nobody_owns.md.j2", ref=incident.ref, due=due, lead=incident.lead_id
             )
-            self._owe(session, incident, self._notices.plain(nobody))
+            self._to_war_room_thread(session, incident, self._notices.plain(nobody))
 
     def _overdue(self, session: Session, incident: Incident, now: datetime) -> None:
         assert incident.id is not None
@@ -163,8 +163,8 @@ class Cadence(Flows):
             "reminder_overdue.md.j2", ref=incident.ref, due=clock_time(incident.next_update_due_at, self._playbook.zone)
         )
         message = with_button(text, label="No new information", action_id=ids.NO_NEWS_ACTION, incident_id=incident.id)
-        self._owe(session, incident, message, channel_id=approver(incident))
-        self._owe(session, incident, message)
+        self._owe(session, incident, message, channel_id=approver(incident))  # only they can act: no room copy
+        self._to_mirror(session, incident, self._notices.mirror.late(incident), broadcast=True)  # once per due time
 
     def _escalation(self, session: Session, incident: Incident, now: datetime) -> None:
         text = self._notices.templates.render(
@@ -175,8 +175,7 @@ class Cadence(Flows):
             due=clock_time(incident.next_update_due_at, self._playbook.zone),
             late=span(now - incident.next_update_due_at),
         )
-        self._owe(session, incident, self._notices.plain(text))
-        self._owe(session, incident, self._notices.plain(text), channel_id=incident.lead_id)
+        self._to_war_room_thread(session, incident, self._notices.plain(text))  # it mentions the lead, who is notified
 
     def _pending(self, session: Session, incident: Incident) -> bool:
         query = select(Entry.id).where(Entry.incident_id == incident.id, Entry.state == DRAFT)

@@ -12,6 +12,7 @@ from bot.incidents import keys, timeline
 from bot.incidents.base import Flows
 from bot.incidents.channels import ChannelAccess, Reach
 from bot.incidents.errors import UserError
+from bot.incidents.mirror import check_impact
 from bot.incidents.people import Directory, Person
 from bot.render.text import escape, is_user_id, mention
 from bot.store.db import session_scope
@@ -121,10 +122,21 @@ class Incidents(Flows):
     # -- flows --------------------------------------------------------------------------------------------
 
     def declare(
-        self, *, channel_id: str, lead_id: str, severity: str, title: str, communicator_id: str | None = None
+        self,
+        *,
+        channel_id: str,
+        lead_id: str,
+        severity: str,
+        title: str,
+        communicator_id: str | None = None,
+        impact: str | None = None,
     ) -> Incident:
-        """Declare an incident: card, activation notice, the first draft, and a communicator or a prompt for one."""
+        """Declare an incident: card, activation notice, the first draft, and a communicator or a prompt for one.
+
+        An impact line given here is a proposal: it reaches the mirror when the first update is approved.
+        """
         declaration = self.check_declaration(channel_id=channel_id, severity=severity, title=title)
+        proposed = check_impact(impact) if impact and impact.strip() else None
         nominee = self.check_person(communicator_id, field="communicator") if communicator_id else None
         self.check_postable(channel_id)
         now = self._clock.now()
@@ -140,6 +152,8 @@ class Incidents(Flows):
                     communicator_id=nominee.id if nominee else None,
                     declared_at=now,
                     next_update_due_at=now + self._playbook.acknowledge_within,
+                    impact_proposed=proposed,
+                    impact_proposed_by=lead_id if proposed else None,
                 )
                 session.add(incident)
                 session.flush()
@@ -148,9 +162,10 @@ class Incidents(Flows):
                     session, incident, timeline.DECLARED, by=lead_id, at=now,
                     severity=declaration.severity, label=label, title=declaration.title,
                 )  # fmt: skip
+                if proposed:
+                    timeline.record(session, incident, timeline.IMPACT_PROPOSED, by=lead_id, at=now, text=proposed)
                 self._owe(session, incident, self._notices.card(incident), key=keys.card(incident.id))
-                activation = self._notices.activation(incident)
-                self._owe(session, incident, activation, channel_id=self._mirror, key=keys.activation(incident.id))
+                self._activate(session, incident)
                 if nominee is not None:
                     self._announce_communicator(session, incident, by=lead_id)
                 else:
@@ -205,7 +220,7 @@ class Incidents(Flows):
             war_room, mirror = self._notices.severity_changed(incident, old=old, by=by, at=now)
             self._owe(session, incident, war_room)
             self._refresh_card(session, incident)
-            self._owe(session, incident, mirror, channel_id=self._mirror)
+            self._to_mirror(session, incident, mirror, broadcast=True)
         self._on_commit()
         return incident
 

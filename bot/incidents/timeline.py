@@ -16,10 +16,13 @@ DRAFTED = "drafted"
 EDITED = "edited"
 APPROVED = "approved"
 REJECTED = "rejected"
+SUPERSEDED = "superseded"
 CORRECTED = "corrected"
 RESOLVED = "resolved"
 MIRROR_UNREACHABLE = "mirror_unreachable"
 WAR_ROOM_UNREACHABLE = "war_room_unreachable"
+IMPACT_PROPOSED = "impact_proposed"
+IMPACT_APPROVED = "impact_approved"
 
 
 def record(session: Session, incident: Incident, kind: str, *, by: str | None, at: datetime, **data: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackClientError
 
 from bot import ids
 from bot.app_types import Domain
@@ -16,6 +16,7 @@ from bot.incidents.story import markdown
 from bot.listeners.errors import ack_at_once, answering
 from bot.render.blocks import declare_modal, severity_label, text_message
 from bot.render.text import channel_link, clock_time, escape, mention, unescape
+from bot.slack.uploads import upload_refused
 
 _USER_TOKEN = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -52,6 +53,8 @@ def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain
         if not rest:
             raise UserError("Say which severity, e.g. `/incident severity P2`.")
         incidents.change_severity(channel_id=channel_id, by=user_id, severity=rest)
+    elif subcommand == "impact":
+        respond(text=_impact(domain, channel_id=channel_id, user_id=user_id, text=rest), response_type="ephemeral")
     elif subcommand == "update" and not rest:
         client.views_open(trigger_id=command["trigger_id"], view=feed.update_modal(channel_id=channel_id))
     elif subcommand == "update":
@@ -97,12 +100,37 @@ def _timeline(domain: Domain, *, channel_id: str, reference: str | None, respond
             content=markdown(incident, story, domain.playbook),
             initial_comment=f"{incident.ref}'s timeline as Markdown, ready to paste into the postmortem.",
         )
-    except SlackApiError as error:
-        code = error.response.get("error") if error.response is not None else "error"
+    except (SlackClientError, OSError) as error:
+        here = channel_id == war_room  # else the text went to the war room, and the command needs the reference
         raise UserError(
-            f"The timeline is posted, but the Markdown file could not be attached ({code}). "
-            "Invite Warroom to the war room with `/invite @Warroom`, then run `/incident timeline` again."
+            upload_refused(
+                error,
+                what=f"{incident.ref}'s timeline as a Markdown file",
+                where=f"the war room {channel_link(war_room)}",
+                kept=f"The timeline text {'above' if here else f'in {channel_link(war_room)}'} is complete",
+                again=f"run `/incident timeline{'' if here else f' {incident.ref}'}` again",
+            )
         ) from None
+
+
+def _impact(domain: Domain, *, channel_id: str, user_id: str, text: str) -> str:
+    """Set or propose the public impact line; the answer says whether it is public yet."""
+    if not text:
+        raise UserError(
+            "Say what customers can't do, in their words, in one sentence: "
+            "`/incident impact Checkout and card payments fail for all customers in the EU`."
+        )
+    incident, approved = domain.feed.set_impact(channel_id=channel_id, by=user_id, text=text)
+    if approved:
+        return (
+            f"Impact line for {incident.ref} approved: “{escape(incident.impact or '')}”. The support team's "
+            "activation notice now shows it, and every update from now on carries it."
+        )
+    who = incident.communicator_id or incident.lead_id
+    return (
+        f"Impact line proposed for {incident.ref}: “{escape(incident.impact_proposed or '')}”. It reaches the "
+        f"support team when {mention(who)} approves the next update; the draft cards show it until then."
+    )
 
 
 def _user_id(text: str) -> str:

@@ -13,6 +13,8 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.app_types import Domain
 from bot.incidents.errors import UserError
+from bot.incidents.feed import REASON_LIMIT
+from bot.incidents.mirror import check_impact
 from bot.listeners.errors import answering
 from bot.listeners.intake import MalformedRequest
 from bot.render.text import unescape
@@ -24,6 +26,7 @@ class _Declaration:
     severity: str
     title: str
     communicator: str | None
+    impact: str
 
 
 def register(app: App, *, domain: Domain) -> None:
@@ -36,6 +39,8 @@ def register(app: App, *, domain: Domain) -> None:
             incidents.check_declaration(channel_id=form.channel_id, severity=form.severity, title=form.title)
             if form.communicator:
                 incidents.check_person(form.communicator, field=ids.COMMUNICATOR_BLOCK)
+            if form.impact.strip():
+                check_impact(form.impact, field=ids.IMPACT_BLOCK)
         except UserError as error:  # shown as plain text beside the field: no mrkdwn escapes
             return {error.field or ids.TITLE_BLOCK: unescape(error.message)}
         return {}
@@ -54,6 +59,7 @@ def register(app: App, *, domain: Domain) -> None:
                 severity=form.severity,
                 title=form.title,
                 communicator_id=form.communicator,
+                impact=form.impact,
             )
 
     def update_ack(ack: Ack, view: dict[str, Any]) -> None:
@@ -85,7 +91,22 @@ def register(app: App, *, domain: Domain) -> None:
 
         return work
 
+    def reject_ack(ack: Ack, view: dict[str, Any]) -> None:
+        reason = _text(view["state"]["values"], ids.REASON_BLOCK, ids.REASON_ACTION)
+        too_long = len(" ".join(reason.split())) > REASON_LIMIT
+        _ack(ack, {ids.REASON_BLOCK: f"Keep the reason to {REASON_LIMIT} characters."} if too_long else {})
+
+    def reject_work(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        reason = _text(view["state"]["values"], ids.REASON_BLOCK, ids.REASON_ACTION)
+        if len(" ".join(reason.split())) > REASON_LIMIT:
+            return  # the ack showed the mistake beside the field and the modal stayed open
+        metadata = json.loads(view["private_metadata"])
+        channel = {"channel_id": metadata["channel"]} if isinstance(metadata.get("channel"), str) else {}
+        with answering({**body, **channel}, respond=None, client=client):
+            feed.reject(entry_id=int(metadata["entry"]), by=body["user"]["id"], reason=reason)
+
     app.view(ids.DECLARE_VIEW)(ack=declare_ack, lazy=[declare_work])
+    app.view(ids.REJECT_VIEW)(ack=reject_ack, lazy=[reject_work])
     app.view(ids.UPDATE_VIEW)(ack=update_ack, lazy=[update_work])
     app.view(ids.EDIT_VIEW)(ack=revise_ack, lazy=[reviser(feed.edit)])
     app.view(ids.CORRECT_VIEW)(ack=revise_ack, lazy=[reviser(feed.correct)])
@@ -109,6 +130,7 @@ def _declaration(view: dict[str, Any]) -> _Declaration:
         severity=str(option.get("value") or ""),
         title=_text(values, ids.TITLE_BLOCK, ids.TITLE_ACTION),
         communicator=communicator,
+        impact=_text(values, ids.IMPACT_BLOCK, ids.IMPACT_ACTION),
     )
 
 

@@ -34,6 +34,7 @@ class Message:
 
 
 SECTION_LIMIT = 3000
+IMPACT_LIMIT = 200  # the public impact line: one sentence
 
 
 def text_message(text: str) -> Message:
@@ -123,6 +124,20 @@ def declare_modal(*, channel_id: str, playbook: Playbook) -> dict[str, Any]:
                     action_id=ids.TITLE_ACTION,
                     max_length=150,
                     placeholder=PlainTextObject(text="Checkout API returning 500s"),
+                ),
+            ),
+            InputBlock(
+                block_id=ids.IMPACT_BLOCK,
+                optional=True,
+                label=PlainTextObject(text="Impact, in customers' words"),
+                hint=PlainTextObject(
+                    text="One sentence the support team may tell customers: what fails, and for whom. It reaches "
+                    "them once the communicator approves the first update. Leave it to the communicator if unsure."
+                ),
+                element=PlainTextInputElement(
+                    action_id=ids.IMPACT_ACTION,
+                    max_length=IMPACT_LIMIT,
+                    placeholder=PlainTextObject(text="Checkout and card payments fail for all customers in the EU"),
                 ),
             ),
             InputBlock(

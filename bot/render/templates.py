@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, meta
 
-from bot.render.text import channel_link, mention, safe, unescape
+from bot.render.text import channel_link, email_link, group_mention, mention, quote, safe, unescape
 
 
 def shipped_templates() -> Path:
@@ -33,6 +33,9 @@ class Templates:
         )
         self._env.filters["mention"] = mention
         self._env.filters["channel"] = channel_link
+        self._env.filters["group"] = group_mention
+        self._env.filters["email"] = email_link
+        self._env.filters["quote"] = quote
 
     def render(self, name: str, **context: object) -> str:
         """Render `name` (e.g. 'activation.md.j2') as mrkdwn; every variable is escaped."""

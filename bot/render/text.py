@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 class Mrkdwn(str):
@@ -28,6 +30,11 @@ def safe(value: object) -> str:
     return escape(str(value))
 
 
+def quote(text: str) -> Mrkdwn:
+    """Typed text as a Slack block quote, every line escaped: it reads as quoted words, never as markup."""
+    return Mrkdwn("\n".join(f">{escape(line)}" for line in text.splitlines() or [""]))
+
+
 def unescape(text: str) -> str:
     """Turn Slack's escaped command text back into what the person typed."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -43,6 +50,20 @@ def mention(user_id: str) -> Mrkdwn:
     if not is_user_id(user_id):
         raise ValueError(f"not a user ID: {user_id!r}")
     return Mrkdwn(f"<@{user_id}>")
+
+
+def group_mention(group_id: str) -> Mrkdwn:
+    """A mention of a Slack user group, made from a validated group ID."""
+    if not _GROUP_ID.match(group_id):
+        raise ValueError(f"not a user group ID: {group_id!r}")
+    return Mrkdwn(f"<!subteam^{group_id}>")
+
+
+def email_link(address: str) -> Mrkdwn:
+    """A mailto link, made from a validated email address."""
+    if not _EMAIL.match(address):
+        raise ValueError(f"not an email address: {address!r}")
+    return Mrkdwn(f"<mailto:{address}|{address}>")
 
 
 def channel_link(channel_id: str) -> Mrkdwn:
