@@ -31,6 +31,12 @@ def _room(warroom: Harness, phrase: str) -> list[Call]:
     return warroom.fake.received("chat.postMessage", channel=WAR_ROOM, where=lambda c: phrase in c.text)
 
 
+def _in_card_thread(warroom: Harness, call: Call) -> bool:
+    """Whether a war-room post went into the thread under the incident card, out of the channel's way."""
+    card = warroom.card_ts(warroom.incidents()[0].id or 0)
+    return card is not None and call.params.get("thread_ts") == card and not call.params.get("reply_broadcast")
+
+
 def _settle(warroom: Harness) -> None:
     """Let the scheduler tick at least twice (it ticks every 0.5 s), then the outbox drain."""
     time.sleep(2 * TICK_SECONDS + 0.2)
@@ -73,12 +79,10 @@ def test_an_overdue_update_is_flagged_with_a_one_click_no_news_draft(warroom: Ha
     _named(warroom)
     _to(warroom, "14:07:00")
 
-    [room] = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "overdue" in c.text)
     [dm] = warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "overdue" in c.text)
-    for message in (room, dm):
-        assert "*Update overdue: committed for 14:07 UTC* (INC-1)" in message.text
-        [button] = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
-        assert button["action_id"] == "draft_no_new_information"
+    assert "*Update overdue: committed for 14:07 UTC* (INC-1)" in dm.text
+    [button] = [e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert button["action_id"] == "draft_no_new_information"
     assert _dms(warroom, DANA, "is due by") == [], "no heads-up for an update that is already overdue"
 
     click(warroom, "draft_no_new_information", 1, by=ERIN, response="nn1")
@@ -88,7 +92,8 @@ def test_an_overdue_update_is_flagged_with_a_one_click_no_news_draft(warroom: Ha
     no_news = [e for e in warroom.entries() if "no new information" in e.text]
     assert len(no_news) == 1 and no_news[0].state == "draft" and no_news[0].drafted_by == ERIN
     _settle(warroom)
-    assert len(_room(warroom, "Update overdue")) == 1
+    assert len(_dms(warroom, DANA, "Update overdue")) == 1
+    assert _room(warroom, "Update overdue") == [], "only the communicator can act on it: told by DM, not twice"
 
 
 def test_the_lead_is_told_once_when_the_update_slips_further(warroom: Harness) -> None:
@@ -102,10 +107,10 @@ def test_the_lead_is_told_once_when_the_update_slips_further(warroom: Harness) -
     [room] = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "min overdue" in c.text)
     assert f"<@{LEAD}> INC-1's public update, committed for 14:07 UTC, is 5 min overdue." in room.text
     assert f"<@{DANA}> is the communicator" in room.text
-    warroom.fake.wait_for("chat.postMessage", channel=LEAD, where=lambda c: "min overdue" in c.text)
+    assert _in_card_thread(warroom, room), "in the card's thread, where the mention still notifies the lead"
     _to(warroom, "14:30:00")
     _settle(warroom)
-    assert len(_room(warroom, "min overdue")) == 1 and len(_dms(warroom, LEAD, "min overdue")) == 1
+    assert len(_room(warroom, "min overdue")) == 1 and _dms(warroom, LEAD, "min overdue") == []
     kinds = [e.data["reminder"] for e in warroom.events("reminder_sent")]
     assert sorted(kinds) == ["escalation", "overdue"]
 
@@ -118,6 +123,7 @@ def test_without_a_communicator_the_lead_is_reminded_and_the_room_told(warroom: 
     assert "nobody is the communicator yet" in dm.text
     [room] = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Nobody owns" in c.text)
     assert "*Nobody owns communication for INC-1 yet.*" in room.text and f"<@{LEAD}> gets the reminders" in room.text
+    assert _in_card_thread(warroom, room)
 
 
 def test_an_approved_entry_commits_the_next_time_and_cancels_the_old_one(warroom: Harness) -> None:
@@ -127,7 +133,7 @@ def test_an_approved_entry_commits_the_next_time_and_cancels_the_old_one(warroom
 
     _to(warroom, "14:16:59")
     _settle(warroom)
-    assert _room(warroom, "overdue") == [], "the 14:07 commitment was met"
+    assert _dms(warroom, DANA, "overdue") == [], "the 14:07 commitment was met"
     _to(warroom, "14:17:00")
     [dm] = warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "due by 14:20 UTC" in c.text)
     assert "(3 min left)" in dm.text
@@ -161,7 +167,7 @@ def test_resolving_stops_the_reminders(warroom: Harness) -> None:
     _settle(warroom)
 
     assert warroom.events("reminder_sent") == []
-    assert _dms(warroom, DANA, "due by") == [] and _room(warroom, "overdue") == []
+    assert _dms(warroom, DANA, "due by") == [] and _dms(warroom, DANA, "overdue") == []
 
 
 def test_a_restart_sends_what_fell_due_while_down_once(database_url: str) -> None:
@@ -172,11 +178,11 @@ def test_a_restart_sends_what_fell_due_while_down_once(database_url: str) -> Non
             clock = before.clock
         clock.advance(minutes=6)  # 14:08: the 14:07 update fell due while Warroom was down
         with running(database_url, fake=fake, clock=clock) as after:
-            fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Update overdue" in c.text)
+            fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "Update overdue" in c.text)
             _settle(after)
         with running(database_url, fake=fake, clock=clock) as again:
             _settle(again)
-        assert len(fake.received("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Update overdue" in c.text)) == 1
+        assert len(fake.received("chat.postMessage", channel=DANA, where=lambda c: "Update overdue" in c.text)) == 1
         assert fake.received("chat.postMessage", channel=DANA, where=lambda c: "is due by" in c.text) == []
     finally:
         fake.stop()
@@ -193,7 +199,7 @@ def test_two_replicas_send_each_reminder_once(database_url: str) -> None:
             kinds = sorted(e.data["reminder"] for e in one.events("reminder_sent"))
         assert kinds == ["escalation", "heads_up", "overdue"]
         assert len(fake.received("chat.postMessage", channel=DANA, where=lambda c: "is due by" in c.text)) == 1
-        assert len(fake.received("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Update overdue" in c.text)) == 1
-        assert len(fake.received("chat.postMessage", channel=LEAD, where=lambda c: "min overdue" in c.text)) == 1
+        assert len(fake.received("chat.postMessage", channel=DANA, where=lambda c: "Update overdue" in c.text)) == 1
+        assert len(fake.received("chat.postMessage", channel=WAR_ROOM, where=lambda c: "min overdue" in c.text)) == 1
     finally:
         fake.stop()

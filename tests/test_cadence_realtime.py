@@ -28,9 +28,9 @@ DUE = {"heads-up": 3.0, "overdue": 6.0, "escalation": 10.0}
 def _reminders(fake: FakeSlack) -> dict[str, list[Call]]:
     return {
         "heads-up": fake.received("chat.postMessage", channel=DANA, where=lambda c: "is due by" in c.text),
-        "overdue": fake.received("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Update overdue" in c.text),
-        "escalation": fake.received(
-            "chat.postMessage", channel=LEAD, where=lambda c: "min overdue" in c.text or "s overdue" in c.text
+        "overdue": fake.received("chat.postMessage", channel=DANA, where=lambda c: "Update overdue" in c.text),
+        "escalation": fake.received(  # in the card's thread, mentioning the lead
+            "chat.postMessage", channel=WAR_ROOM, where=lambda c: "min overdue" in c.text or "s overdue" in c.text
         ),
     }
 

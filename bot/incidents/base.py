@@ -165,7 +165,7 @@ class Flows:
         if incident_id is None:
             raise UserError("That update no longer exists. `/incident update &lt;text&gt;` drafts a new one.")
         incident_query = select(Incident).where(Incident.id == incident_id)
-        incident = session.exec(incident_query).first()
+        incident = session.exec(incident_query.with_for_update() if lock else incident_query).first()
         query = select(Entry).where(Entry.id == entry_id)
         entry = session.exec(query.with_for_update() if lock else query).first()
         assert incident is not None and entry is not None

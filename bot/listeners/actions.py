@@ -10,10 +10,11 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.app_types import Domain
+from bot.incidents.feed import REASON_LIMIT
 from bot.listeners.errors import ack_at_once, answering
 from bot.listeners.payload import actor, button_id
-from bot.render.entries import edit_modal
-from bot.render.text import clock_time, mention
+from bot.render.entries import edit_modal, reject_modal
+from bot.render.text import clock_time, escape, mention
 from bot.store.models import Entry
 
 
@@ -36,19 +37,29 @@ def register(app: App, *, domain: Domain) -> None:
     def approve_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
             entry = feed.approve(entry_id=button_id(body), by=actor(body))
-            due = (
-                f" Next update due by {clock_time(entry.next_update_due_at, zone)}." if entry.next_update_due_at else ""
+            after = (
+                f" Next update due by {clock_time(entry.next_update_due_at, zone)}."
+                if entry.next_update_due_at
+                else " The follow-ups (customer email, credits, postmortem) are in the thread under the incident card."
             )
             respond(
-                text=f"Approved: it goes to the war room and the support team's mirror now.{due}",
+                text=f"Approved: it goes to the war room and the support team's mirror now.{after}",
                 response_type="ephemeral",
                 replace_original=False,
             )
 
     def reject_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        with answering(body, respond=respond, client=client):
-            feed.reject(entry_id=button_id(body), by=actor(body))
-            respond(text="Rejected. Nothing was posted.", response_type="ephemeral", replace_original=False)
+        with answering(body, respond=respond, client=client):  # one indexed read, then the modal: the trigger is 3 s
+            entry, incident = feed.rejectable(entry_id=button_id(body), by=actor(body))
+            assert entry.id is not None
+            view = reject_modal(
+                entry_id=entry.id,
+                ref=incident.ref,
+                text=escape(entry.text),
+                channel_id=str((body.get("channel") or {}).get("id") or ""),
+                reason_limit=REASON_LIMIT,
+            )
+            client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def reviser(
         opened: Callable[..., Entry], *, correcting: bool

@@ -40,10 +40,12 @@ _MODAL_BLOCKS = {
     ids.EDIT_VIEW: (ids.TEXT_BLOCK,),
     ids.CORRECT_VIEW: (ids.TEXT_BLOCK,),
     ids.POSTMORTEM_VIEW: (ids.URL_BLOCK,),
+    ids.REJECT_VIEW: (ids.REASON_BLOCK,),
 }
 # What each modal puts in private_metadata: the channel's ID, or a JSON object holding one ID.
 _METADATA_KEYS = {
     ids.UPDATE_VIEW: "channel", ids.EDIT_VIEW: "entry", ids.CORRECT_VIEW: "entry", ids.POSTMORTEM_VIEW: "incident",
+    ids.REJECT_VIEW: "entry",
 }  # fmt: skip
 _CHANNEL_ID = re.compile(r"[CDG][A-Z0-9]{2,}")
 # The typed parts of an input's state, as Slack sends them: text, a picked user, a picked option.

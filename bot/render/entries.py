@@ -9,7 +9,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ConfirmObject,
     ContextBlock,
     InputBlock,
     MarkdownTextObject,
@@ -49,18 +48,7 @@ def draft_card(
                 elements=[
                     ButtonElement(text="Approve", action_id=ids.APPROVE_ACTION, value=value, style="primary"),
                     ButtonElement(text="Edit", action_id=ids.EDIT_ACTION, value=value),
-                    ButtonElement(
-                        text="Reject",
-                        action_id=ids.REJECT_ACTION,
-                        value=value,
-                        style="danger",
-                        confirm=ConfirmObject(
-                            title="Reject this draft?",
-                            text="A rejected draft can never be approved. Draft a new one with /incident update.",
-                            confirm="Reject",
-                            deny="Keep it",
-                        ),
-                    ),
+                    ButtonElement(text="Reject", action_id=ids.REJECT_ACTION, value=value, style="danger"),
                 ],
             )
         )
@@ -124,6 +112,32 @@ def edit_modal(*, entry_id: int, text: str, cause: str | None, correcting: bool)
         submit=PlainTextObject(text="Correct" if correcting else "Save"),
         close=PlainTextObject(text="Cancel"),
         blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def reject_modal(*, entry_id: int, ref: str, text: str, channel_id: str, reason_limit: int) -> dict[str, Any]:
+    """Reject a draft, with an optional reason for whoever drafted it."""
+    view = View(
+        type="modal",
+        callback_id=ids.REJECT_VIEW,
+        private_metadata=json.dumps({"entry": entry_id, "channel": channel_id}),
+        title=PlainTextObject(text="Reject this draft?"),
+        submit=PlainTextObject(text="Reject"),
+        close=PlainTextObject(text="Keep it"),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=f"*{ref}* · the draft:\n{_quote(text)}")),
+            InputBlock(
+                block_id=ids.REASON_BLOCK,
+                label=PlainTextObject(text="Reason (optional)"),
+                hint=PlainTextObject(
+                    text="Told to whoever drafted it. A rejected draft can never be approved; "
+                    "a new one can be drafted with /incident update."
+                ),
+                optional=True,
+                element=PlainTextInputElement(action_id=ids.REASON_ACTION, multiline=True, max_length=reason_limit),
+            ),
+        ],
     )
     return view.to_dict()
 
