@@ -268,6 +268,8 @@ class FakeSlack(Conversations):
     def _needed_scope(self, method: str, params: dict[str, Any]) -> str | None:
         if method == "conversations.open":
             return "im:write"
+        if method in ("files.getUploadURLExternal", "files.completeUploadExternal"):
+            return "files:write"
         if method not in ("conversations.info", "conversations.history", "conversations.replies"):
             return None
         channel = str(params.get("channel") or "")
@@ -295,6 +297,10 @@ class FakeSlack(Conversations):
                 file_id = f"F{self._ts:08d}"
             return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
+            channel = str(params.get("channel_id") or "")
+            _, error = self._postable(channel, direct=False) if channel else (channel, None)
+            if error:  # Slack shares a file only where the app may post
+                return {"ok": False, "error": error}
             files = params.get("files")
             files = json.loads(files) if isinstance(files, str) else files
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files or []]}
