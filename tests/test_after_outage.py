@@ -139,6 +139,9 @@ def test_the_audit_waits_for_what_is_not_yet_due_then_fails_it_at_the_deadline(w
     assert "❌ *Did we offer credits for SLA violations?*\n      not offered by 17:10 UTC; owed: 1 h 8 min" in settled
     assert "Trust audit for INC-1: 3 of 6, 1 not yet due" in settled, "the postmortem link is due by tomorrow"
     assert warroom.incidents()[0].audit_settled_at is not None
+    checklist = _checklist(warroom)
+    assert "it was due by 17:10 UTC: send it now" in checklist
+    assert "They were due by 17:10 UTC: offer them now" in checklist
 
     warroom.clock.advance(minutes=5)
     time.sleep(2 * TICK_SECONDS + 0.3)

@@ -29,7 +29,7 @@ TABLES = {"incident", "entry", "timeline_event", "outbox_message", "slack_messag
 PARTIAL = {
     "ix_outbox_pending", "ix_outbox_pending_channel", "ix_outbox_pending_key", "ix_outbox_delivered_at",
     "ix_incident_open", "ix_incident_open_due", "ix_incident_email_owed", "ix_incident_postmortem_owed",
-    "uq_incident_open_channel",
+    "ix_incident_audit_unsettled", "uq_incident_open_channel",
 }  # fmt: skip
 
 

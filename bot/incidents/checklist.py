@@ -14,19 +14,21 @@ from bot.render.text import clock_time, escape, mention, span
 from bot.store.models import Incident
 
 
-def follow_up_lines(incident: Incident, playbook: Playbook, verdict: Verdict) -> tuple[str, list[Line]]:
+def follow_up_lines(
+    incident: Incident, playbook: Playbook, verdict: Verdict, *, now: datetime
+) -> tuple[str, list[Line]]:
     """The checklist's title and its three lines: the customer email, the credits and the postmortem."""
     assert incident.resolved_at is not None
     lasted = incident.resolved_at - incident.declared_at
     title = f"Follow-ups for {incident.ref}: resolved {_at(incident.resolved_at, playbook)} after {span(lasted)}"
     return title, [
-        _email(incident, playbook),
-        _credits(incident, playbook, verdict),
+        _email(incident, playbook, now),
+        _credits(incident, playbook, verdict, now),
         _postmortem(incident, verdict, playbook),
     ]
 
 
-def _email(incident: Incident, playbook: Playbook) -> Line:
+def _email(incident: Incident, playbook: Playbook, now: datetime) -> Line:
     assert incident.resolved_at is not None
     if incident.email_text is None:
         lasted = incident.resolved_at - incident.declared_at
@@ -41,9 +43,10 @@ def _email(incident: Incident, playbook: Playbook) -> Line:
         )
     due = follow_ups_due(incident, playbook)
     assert due is not None
+    send = f"send it by {_at(due, playbook)}" if now < due else f"it was due by {_at(due, playbook)}: send it now"
     if PREVENTION_PLACEHOLDER in incident.email_text:
         return Line(
-            f"*Customer email:* drafted above; send it by {_at(due, playbook)}. First write the sentence on what you "
+            f"*Customer email:* drafted above; {send}. First write the sentence on what you "
             "are changing so it does not happen again: until then it carries a placeholder and can't be marked sent.",
             (
                 ("Write prevention sentence", ids.PREVENTION_ACTION, "primary"),
@@ -51,12 +54,12 @@ def _email(incident: Incident, playbook: Playbook) -> Line:
             ),
         )
     return Line(
-        f"*Customer email:* drafted above, with your prevention sentence; send it by {_at(due, playbook)}.",
+        f"*Customer email:* drafted above, with your prevention sentence; {send}.",
         (("Mark sent", ids.EMAIL_SENT_ACTION, "primary"), ("Change prevention sentence", ids.PREVENTION_ACTION, None)),
     )
 
 
-def _credits(incident: Incident, playbook: Playbook, verdict: Verdict) -> Line:
+def _credits(incident: Incident, playbook: Playbook, verdict: Verdict, now: datetime) -> Line:
     if incident.credits and incident.credits_by and incident.credits_at:
         mark, said = ("✅ ", "offered") if incident.credits == OFFERED else ("", "not owed")
         return Line(
@@ -67,8 +70,11 @@ def _credits(incident: Incident, playbook: Playbook, verdict: Verdict) -> Line:
         return Line(f"*Credits:* {verdict.says()}. Nothing to offer.")
     due = follow_ups_due(incident, playbook)
     assert due is not None
+    offer = (
+        f"Offer them by {_at(due, playbook)}" if now < due else f"They were due by {_at(due, playbook)}: offer them now"
+    )
     return Line(
-        f"*Credits:* *{verdict.says()}*. Offer them by {_at(due, playbook)} (the customer email is the place), "
+        f"*Credits:* *{verdict.says()}*. {offer} (the customer email is the place), "
         f"before anyone asks. Policy: {escape(playbook.credits.policy)}",
         (("Offered", ids.CREDITS_OFFERED_ACTION, "primary"), ("Not owed", ids.CREDITS_NOT_OWED_ACTION, None)),
     )

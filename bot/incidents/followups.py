@@ -270,7 +270,9 @@ class FollowUps(Flows):
         """The checklist, and the audit of any incident that held the top severity (a P1 by default)."""
         assert incident.id is not None
         held = self._held(session, incident)
-        title, items = follow_up_lines(incident, self._playbook, credits_owed(self._playbook, held))
+        title, items = follow_up_lines(
+            incident, self._playbook, credits_owed(self._playbook, held), now=self._clock.now()
+        )
         message = checklist(title=title, lines=items, incident_id=incident.id)
         self._to_war_room_thread(session, incident, message, key=keys.follow_ups(incident.id))
         if severities.highest(self._playbook.severity_names(), held) == self._playbook.severity_names()[0]:
