@@ -52,7 +52,7 @@ class Severity(BaseModel):
     cadence: Duration
     tone: str = "measured"
     postmortem: bool = False
-    sla: Duration | None = None  # an outage longer than this owes customers a credit
+    sla: Duration | None = None  # credits are owed once the time at this severity or above exceeds it
 
 
 DEFAULT_AUTHORITY = (
