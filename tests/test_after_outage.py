@@ -149,6 +149,10 @@ def test_the_audit_waits_for_what_is_not_yet_due_then_fails_it_at_the_deadline(w
     again = warroom.fake.received("chat.update", where=lambda c: "❌ *Did we send a customer email" in c.text)
     assert len(again) == 1, "settled once"
 
+    warroom.clock.advance(hours=22)  # the first postmortem reminder: a missing link stops being pending
+    late = warroom.fake.wait_for("chat.update", channel=WAR_ROOM, where=lambda c: "❌ *Will we publish" in c.text)
+    assert "Trust audit for INC-1: 3 of 6" in late[-1].text and "not yet due" not in late[-1].text
+
 
 def test_done_before_the_deadline_settles_to_passed(warroom: Harness) -> None:
     _handled_p1(warroom)
@@ -194,7 +198,9 @@ def test_the_customer_email_reads_like_a_person_wrote_it(signed: Harness) -> Non
     assert f"Who was affected: {IMPACT}." in email
     assert "Full outage" not in email and "P1" not in email
     resolution = next(e for e in warroom.entries() if e.kind == "resolution")
-    assert f"What we fixed: {resolution.text}" in email
+    assert resolution.text.startswith("Service is fully restored. We are sorry")
+    assert "What we fixed: Service is fully restored.\n" in email, "the resolved post's words, less its apology"
+    assert email.count("sorry") == 1, "one apology, not two"
     assert "What we are doing to prevent it: [Write one sentence on what you are changing" in email
     assert "replies come to support@example.com" in email
     assert email.endswith("Kind regards,\nDana Whitfield\nHead of Support")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +17,8 @@ from bot.store.models import Entry, Incident
 PREVENTION_PLACEHOLDER = "[Write one sentence on what you are changing so it does not happen again]"
 PREVENTION_LIMIT = 400
 NO_CAUSE = "We are still confirming the cause, and will write to you again once we know it."
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_COURTESY = re.compile(r"\b(sorry|apologi[sz]e|thank you|thanks)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,15 @@ def compose(
         greeting=settings.greeting,
         impact=impact,
         cause=((resolution.cause if resolution else None) or "").strip() or NO_CAUSE,
-        fixed=(resolution.text.strip() if resolution else "") or "Our service has worked normally since then.",
+        fixed=_what_was_fixed(resolution.text if resolution else ""),
         prevention=(incident.email_prevention or "").strip() or PREVENTION_PLACEHOLDER,
         credits=playbook.credits.policy if credits_owed(playbook, held).owed else "",
         reply_to=settings.reply_to,
         sender=signed,
     )
+
+
+def _what_was_fixed(text: str) -> str:
+    """The resolved post's text without its apology or thanks: the email apologises once, in its own words."""
+    facts = [sentence for sentence in _SENTENCE.split(text.strip()) if sentence and not _COURTESY.search(sentence)]
+    return " ".join(facts) or text.strip() or "Our service has worked normally since then."

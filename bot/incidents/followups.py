@@ -53,9 +53,8 @@ class FollowUps(Flows):
 
     def sender_for(self, approver_id: str) -> str:
         """The customer email's signature when `approver_id` approves the resolution; asks Slack, so call it first."""
-        if self._playbook.customer_email.sender:
-            return customer_email.sender(self._playbook, None).signature()
-        return customer_email.sender(self._playbook, self._directory.person(approver_id)).signature()
+        person = None if self._playbook.customer_email.sender else self._directory.person(approver_id)
+        return customer_email.sender(self._playbook, person).signature()
 
     def after_resolution(self, session: Session, incident: Incident, *, sender: str) -> None:
         """In the resolving transaction: the checklist, the customer email draft, and the P1 audit."""

@@ -1,4 +1,4 @@
-"""Block Kit for the follow-up checklist, the postmortem-link modal and the trust audit."""
+"""Block Kit for the follow-ups: the checklist, the postmortem and prevention modals, the email and the audit."""
 
 from __future__ import annotations
 
