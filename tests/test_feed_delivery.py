@@ -157,7 +157,7 @@ def test_a_crash_between_posting_and_recording_never_posts_twice(tmp_path: Path)
 
         _wait_settled(engine, MIRROR, what="the entry")
         assert _mirror_keys(fake).count(f"entry:{entry_id}:mirror") == 1, "found by its metadata, not reposted"
-        assert fake.received("conversations.history", channel=MIRROR)
+        assert fake.received("conversations.replies", channel=MIRROR), "in the incident's thread, not the history"
         fake.wait_for(
             "chat.postMessage",
             channel=WAR_ROOM,

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from bot.delivery import outbox
 from bot.delivery.worker import DeliveryWorker
+from bot.render.blocks import text_message
 from bot.slack.client import delivery_client
 from bot.store.db import make_engine
 from bot.store.models import OutboxMessage
@@ -120,27 +121,37 @@ def test_a_war_room_slack_refuses_never_holds_up_the_leads_other_messages(warroo
 
 def test_an_unkeyed_message_is_posted_once_when_slacks_answer_comes_after_the_timeout(database_url: str) -> None:
     fake = _fake()
-    fake.fail("chat.postMessage", Fault(delay=2, times=1, channel=MIRROR))  # posted; the answer comes too late
     clock = FakeClock()
     try:
         with running(database_url, fake=fake, clock=clock) as warroom:
-            warroom.warroom.delivery.stop()  # this test drives a worker whose client gives up after 0.5 s
+            warroom.warroom.delivery.stop()  # this test drives a worker whose client gives up after 1 s
             warroom.command("declare P1 Checkout down")
             warroom.wait_until(lambda: warroom.outbox())
             engine = make_engine(database_url)
             client = delivery_client(token="xoxb-test-token", base_url=fake.api_url, timeout=1)
             worker = DeliveryWorker(engine=engine, clock=clock, client=client, wait_for=frozenset({MIRROR}))
             worker.drain()
-            [activation] = [r for r in warroom.outbox() if r.channel_id == MIRROR]
-            assert activation.message_key is None and activation.state == "pending"
-            assert len(fake.messages[MIRROR]) == 1, "Slack has it although Warroom never heard back"
+            posted_before = len(fake.messages[MIRROR])
+            with Session(engine) as session, session.begin():  # a message with no key of its own
+                unkeyed = outbox.enqueue(
+                    session, text_message("Agents: stand by."), incident_id=1, channel_id=MIRROR, at=clock.now()
+                )
+                session.flush()
+                row_id = unkeyed.id
+            fake.fail("chat.postMessage", Fault(delay=2, times=1, channel=MIRROR))  # posted; the answer comes late
+            worker.drain()
+            with Session(engine) as session:
+                row = session.get(OutboxMessage, row_id)
+                assert row is not None and row.message_key is None and row.state == "pending"
+            assert len(fake.messages[MIRROR]) == posted_before + 1, "Slack has it although Warroom never heard back"
 
             clock.advance(seconds=7)
             worker.drain()
 
-            [activation] = [r for r in warroom.outbox() if r.channel_id == MIRROR]
-            assert activation.state == "delivered" and activation.ts == fake.messages[MIRROR][0]["ts"]
-            assert len(fake.messages[MIRROR]) == 1
+            with Session(engine) as session:
+                row = session.get(OutboxMessage, row_id)
+                assert row is not None and row.state == "delivered" and row.ts == fake.messages[MIRROR][-1]["ts"]
+            assert len(fake.messages[MIRROR]) == posted_before + 1
             assert fake.received("conversations.history", channel=MIRROR, include_all_metadata="1")
             engine.dispose()
     finally:
