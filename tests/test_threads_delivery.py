@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,18 @@ from bot.slack.client import delivery_client
 from bot.store.db import make_engine, session_scope
 from bot.store.models import OutboxMessage
 from tests.support.fake_slack import FakeSlack, Fault
-from tests.support.harness import LEAD, MIRROR, SECRET, WAR_ROOM, FakeClock, Harness, running, start_fake_slack
+from tests.support.feed import approve
+from tests.support.harness import (
+    LEAD,
+    MIRROR,
+    OTHER_ROOM,
+    SECRET,
+    WAR_ROOM,
+    FakeClock,
+    Harness,
+    running,
+    start_fake_slack,
+)
 from tests.support.slack_requests import Slack
 from tests.test_cli import _environment, _free_port, _wait_healthy
 from tests.test_feed_delivery import _SHORT_LEASE, _kill_group, _start, _wait_settled
@@ -144,6 +156,29 @@ def test_a_broadcast_reply_shows_in_its_thread_and_the_channel_and_a_plain_one_o
     parent_message = next(m for m in history if m["ts"] == parent)
     assert parent_message["reply_count"] == 2 and parent_message["latest_reply"] == replies[-1]["ts"]
     assert replies[1]["parent_user_id"] == parent_message["user"]
+
+
+def test_two_incidents_approved_entries_each_land_in_their_own_mirror_thread(warroom: Harness) -> None:
+    warroom.declare()
+    warroom.declare("P2 Search is slow", channel=OTHER_ROOM, response="second")
+    first, second = (_parent(warroom), warroom.wait_until(lambda: warroom.fake.ts_of(MIRROR, keys.activation(2))))
+    drafts = {entry.incident_id: entry.id or 0 for entry in reversed(warroom.entries())}  # each one's first draft
+
+    approve(warroom, drafts[2], by=LEAD, response="approve-2")
+    approve(warroom, drafts[1], by=LEAD, response="approve-1")
+    warroom.wait_until(lambda: all(warroom.fake.ts_of(MIRROR, keys.mirror_post(e)) for e in drafts.values()))
+
+    def posted_in(entry_id: int) -> tuple[str, bool]:
+        """The thread an approved entry was posted in, and whether it was also sent to the channel."""
+        key = keys.mirror_post(entry_id)
+        [post] = warroom.fake.received("chat.postMessage", where=lambda c: key in json.dumps(c.params.get("metadata")))
+        return str(post.params.get("thread_ts")), post.params.get("reply_broadcast") is True
+
+    assert posted_in(drafts[1]) == (first, True) and posted_in(drafts[2]) == (second, True), "no cross-talk"
+    for entry_id in drafts.values():
+        ts = warroom.fake.ts_of(MIRROR, keys.mirror_post(entry_id))
+        text = next(m["text"] for m in warroom.fake.messages[MIRROR] if m["ts"] == ts)
+        assert text in warroom.fake.top_level(MIRROR), "an approved entry is also shown in the channel"
 
 
 def test_a_reply_slack_posts_after_the_timeout_is_found_in_its_thread_not_posted_twice(database_url: str) -> None:
