@@ -99,6 +99,9 @@ def test_a_newer_approved_update_supersedes_older_drafts_everywhere(warroom: Har
     assert _buttons(lead_copy) == []
     assert sorted(e.data["entry"] for e in warroom.events("superseded")) == [automatic, older]
     assert {e.data["superseded_by"] for e in warroom.events("superseded")} == {newer}
+    warroom.command("timeline", user=DANA, response="timeline")
+    story = warroom.fake.wait_response("timeline")[0].text
+    assert story.count(f"<@{DANA}> marked a draft superseded: a newer entry was approved") == 2
 
     for action, stale in (("entry_approve", automatic), ("entry_edit", older), ("entry_reject", older)):
         click(warroom, action, stale, by=DANA, response=f"late-{action}")
@@ -156,6 +159,8 @@ def test_resolving_supersedes_every_pending_draft(warroom: Harness) -> None:
     for stale in (automatic, update, after):
         card = _shows(warroom, WAR_ROOM, f"entry:{stale}:draft", "Superseded by the 15:10 UTC resolution")
         assert _buttons(card) == []
+        copy = _shows(warroom, warroom.fake.dm_channel(DANA), f"entry:{stale}:dm:{DANA}", "has been superseded")
+        assert "Superseded by the 15:10 UTC resolution" in copy.everything and _buttons(copy) == []
     approve(warroom, after, by=DANA, response="after")
     refusal = warroom.fake.wait_response("after")[0].text
     assert f"superseded at 15:10 UTC, when <@{DANA}> approved the resolution" in refusal
@@ -271,6 +276,9 @@ def test_a_rejection_with_a_reason_tells_the_drafter_and_shows_on_the_card(warro
     assert _buttons(card) == []
     [rejected] = warroom.events("rejected")
     assert rejected.data == {"entry": drafted, "reason": entry.reason}
+    warroom.command("timeline", user=DANA, response="timeline")
+    story = warroom.fake.wait_response("timeline")[0].text
+    assert f"<@{DANA}> rejected a draft: Say which payments fail &amp; since when; no &lt;!here&gt; pings." in story
 
     warroom.slack.view_submission(  # the same modal submitted twice: rejected once, Erin told once
         user=DANA, view=view, values={"reason": {"reason_input": {"type": "plain_text_input", "value": "again"}}}
@@ -336,7 +344,10 @@ def test_a_whole_incident_keeps_the_channel_to_what_the_room_must_see(warroom: H
     warroom.command("severity P2")
     resolution = _draft(warroom, "A faulty deploy; rolled back at 15:05.", by=DANA, command="resolve")
     _to(warroom, "15:10")
-    approve(warroom, resolution, by=DANA, response="resolved")
+    confirmation = approve(warroom, resolution, by=DANA, response="resolved")
+    assert "follow-ups (customer email, credits, postmortem) are in the thread under the incident card" in (
+        confirmation.text
+    )
     warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Follow-ups for" in c.text)
     _settle(warroom)
 

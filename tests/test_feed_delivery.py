@@ -66,6 +66,7 @@ def test_a_missing_mirror_is_reported_once_and_entries_wait_in_order(warroom: Ha
 
     notice = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "can't be reached" in c.text)
     assert f"(`{error}`)" in notice[0].text and "/invite @Warroom" in notice[0].text
+    assert notice[0].params.get("thread_ts") == warroom.card_ts(1), "in the card's thread, not the channel"
     for _ in range(3):  # Slack keeps refusing; Warroom keeps the entries and does not nag
         warroom.clock.advance(seconds=61)
         warroom.warroom.delivery.wake()
@@ -84,7 +85,8 @@ def test_a_missing_mirror_is_reported_once_and_entries_wait_in_order(warroom: Ha
     warroom.wait_until(lambda: len(warroom.fake.messages.get(MIRROR, [])) == 3)
     texts = mirror_texts(warroom)
     assert "declared" in texts[0] and "Investigating" in texts[1] and "Identified" in texts[2], "in approval order"
-    warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "reachable again" in c.text)
+    [again] = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "reachable again" in c.text)
+    assert again.params.get("thread_ts") == warroom.card_ts(1)
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:
