@@ -174,7 +174,7 @@ class DeliveryWorker:
                         target=(landed.channel_id, landed.ts) if landed else None,
                         link_to=(link.channel_id, link.ts) if link else None,
                         held_until=now + self._lease,
-                        parent_ts=_parent_ts(session, row),
+                        parent_ts=None if landed else _parent_ts(session, row),  # an update stays where it is
                     )
                 )
         return claimed
