@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from bot.playbook import CustomerEmail, Playbook, PlaybookError, load_playbook
+from bot.incidents.wording import internal_identifiers
+from bot.playbook import CustomerEmail, Playbook, PlaybookError, Wording, load_playbook
 from bot.scheduler.ticking import TICK_SECONDS
 from tests.support.feed import approve, click, opened_view, text_values, wait_posted
 from tests.support.harness import DANA, LEAD, MIRROR, WAR_ROOM, Harness, running
@@ -261,9 +263,9 @@ def test_correcting_the_cause_before_sending_rewrites_the_email(warroom: Harness
     assert f"What happened: {cause}" in _email_only(email)
 
 
-def test_reply_to_must_be_a_real_address(tmp_path: pytest.TempPathFactory) -> None:
+def test_reply_to_must_be_a_real_address(tmp_path: Path) -> None:
     for bad, reason in (("support", "is not an email address"), ("noreply@example.com", "noreply")):
-        path = tmp_path / f"{reason[:5]}.yml"  # type: ignore[operator]
+        path = tmp_path / f"{reason[:5]}.yml"
         path.write_text(f"severities: {{P1: {{label: Outage, cadence: 15m}}}}\ncustomer_email: {{reply_to: '{bad}'}}\n")
         with pytest.raises(PlaybookError, match=rf"customer_email\.reply_to: .*{reason}"):
             load_playbook(path)
@@ -298,3 +300,15 @@ def test_internal_identifiers_in_the_cause_and_entries_are_flagged(warroom: Harn
     assert "In the cause: Internal identifier (a ticket ID): “JIRA-123” means nothing to customers." in resolution
     assert "“INC-1”" not in resolution, "INC-n is our public reference"
     assert LEAD  # the lead drafted it; the communicator sees the warning before approving
+
+
+def test_the_identifier_check_leaves_customers_words_alone() -> None:
+    ordinary = "Checkout failed for EU customers from 14:02 UTC (see INC-12); SHA-256 and UTF-8 are unaffected."
+    assert internal_identifiers(ordinary, Wording()) == []
+    flagged = internal_identifiers("PR #881 on web-7 and pay.svc.internal (OPS-4411), build 9912.", Wording())
+    assert [warning.split(":")[0] for warning in flagged] == [
+        "Internal identifier (a deploy or release number)",
+        "Internal identifier (a server name)",
+        "Internal identifier (a ticket ID)",
+    ]
+    assert "“PR #881”, “build 9912”" in flagged[0] and "“web-7”, “pay.svc.internal”" in flagged[1]
