@@ -52,6 +52,12 @@ def _audit_in_war_room(warroom: Harness, where: str = "Trust audit for INC-1") -
     return (updates or posted)[-1].text
 
 
+def _email_saying(warroom: Harness, words: str) -> str | None:
+    """The drafted email as shown now, once it says `words`."""
+    shown = _email(warroom)
+    return shown if words in shown else None
+
+
 def _email_only(shown: str) -> str:
     """The email itself: the text between the code fences of the message that shows it."""
     match = re.search(r"```\n(.*)\n```", shown, flags=re.DOTALL)
@@ -235,7 +241,7 @@ def test_mark_sent_is_refused_until_the_prevention_sentence_replaces_the_placeho
     full = {"prevention": {"prevention_input": {"type": "plain_text_input", "value": PREVENTION}}}
     assert warroom.slack.view_submission(user=DANA, view=view, values=full).status == 200
 
-    updated = warroom.wait_until(lambda: PREVENTION in _email(warroom) and _email(warroom))
+    updated = warroom.wait_until(lambda: _email_saying(warroom, PREVENTION))
     assert f"What we are doing to prevent it: {PREVENTION}" in _email_only(updated)
     assert "[Write one sentence" not in updated
     edits = warroom.fake.received("chat.update", channel=WAR_ROOM, where=lambda c: PREVENTION in c.text)
@@ -259,7 +265,7 @@ def test_correcting_the_cause_before_sending_rewrites_the_email(warroom: Harness
     cause = "A configuration change at 14:00 left too few database connections for checkout."
     warroom.slack.view_submission(user=DANA, view=view, values=text_values(resolution.text, cause=cause))
 
-    email = warroom.wait_until(lambda: cause in _email(warroom) and _email(warroom))
+    email = warroom.wait_until(lambda: _email_saying(warroom, cause))
     assert f"What happened: {cause}" in _email_only(email)
 
 
