@@ -262,11 +262,13 @@ def test_correcting_the_cause_before_sending_rewrites_the_email(warroom: Harness
 
     click(warroom, "entry_correct", resolution.id or 0, by=DANA, response="correct")
     view = opened_view(warroom)
-    cause = "A configuration change at 14:00 left too few database connections for checkout."
+    cause = "A configuration change at 14:00 left too few connections for checkout & <EU> payments."
     warroom.slack.view_submission(user=DANA, view=view, values=text_values(resolution.text, cause=cause))
 
-    email = warroom.wait_until(lambda: _email_saying(warroom, cause))
-    assert f"What happened: {cause}" in _email_only(email)
+    shown = "too few connections for checkout &amp; &lt;EU&gt; payments."
+    email = warroom.wait_until(lambda: _email_saying(warroom, shown))
+    assert f"What happened: A configuration change at 14:00 left {shown}" in _email_only(email), "escaped for Slack"
+    assert f"What happened: {cause}" in (warroom.incidents()[0].email_text or ""), "the email itself stays plain"
 
 
 def test_reply_to_must_be_a_real_address(tmp_path: Path) -> None:
