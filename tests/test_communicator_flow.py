@@ -394,3 +394,16 @@ def _kind(message: dict[str, Any]) -> str:
     if "changed INC-1 from P1" in text:
         return "severity changed"
     return f"unexpected: {key} {text[:60]}"
+
+
+def test_a_draft_that_escapes_past_slacks_limit_still_gets_its_card_and_its_reject_form(warroom: Harness) -> None:
+    _named(warroom)
+    drafted = _draft(warroom, "<" * 1000)  # 1,000 characters, 4,000 once escaped: past a section's 3,000
+
+    card = warroom.fake.wait_for(
+        "chat.postMessage", channel=WAR_ROOM, where=lambda c: f"entry:{drafted}:draft" in str(c.params["metadata"])
+    )[0]
+    assert "&lt;" * 100 in card.everything and "<<" not in card.everything
+    click(warroom, "entry_reject", drafted, by=DANA)
+    [section] = [b for b in opened_view(warroom)["blocks"] if b["type"] == "section"]
+    assert len(section["text"]["text"]) == 3000

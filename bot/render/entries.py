@@ -25,6 +25,7 @@ from bot.render.blocks import Message, text_message
 
 PHASES = ("investigating", "identified", "monitoring")
 ENTRY_TEXT_LIMIT = 1000
+_SECTION_LIMIT = 3000  # Slack's limit on a section's text; escaping can make a 1,000-character entry longer
 
 
 def draft_card(
@@ -33,7 +34,7 @@ def draft_card(
     """A draft entry: its text, the wording check's warnings, and Approve / Edit / Reject (or the decision)."""
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=headline)),
-        SectionBlock(text=MarkdownTextObject(text=_quote(text))),
+        SectionBlock(text=MarkdownTextObject(text=_quote(text)[:_SECTION_LIMIT])),
     ]
     if warnings and decided is None:
         lines = "\n".join(f"• {warning}" for warning in warnings)
@@ -126,7 +127,7 @@ def reject_modal(*, entry_id: int, ref: str, text: str, channel_id: str, reason_
         submit=PlainTextObject(text="Reject"),
         close=PlainTextObject(text="Keep it"),
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=f"*{ref}* · the draft:\n{_quote(text)}")),
+            SectionBlock(text=MarkdownTextObject(text=f"*{ref}* · the draft:\n{_quote(text)}"[:_SECTION_LIMIT])),
             InputBlock(
                 block_id=ids.REASON_BLOCK,
                 label=PlainTextObject(text="Reason (optional)"),
