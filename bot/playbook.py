@@ -58,7 +58,7 @@ class Severity(BaseModel):
 DEFAULT_AUTHORITY = (
     "A service credit of up to 10% of the affected month's fee, without waiting to be asked",
     "Confirmation that SLA terms still apply and credits will be assessed after resolution",
-    "The current status and impact, quoted from the latest approved update in this channel, and nothing else",
+    "The current status and impact, quoted from the latest approved update in the incident's thread, and nothing else",
     "That the next update will come by the time stated in the latest update (never a fix time)",
 )
 DEFAULT_ESCALATE = (
