@@ -55,11 +55,9 @@ def test_two_incidents_at_once_each_keep_to_their_own_thread(warroom: Harness) -
         warroom.fake.messages[MIRROR]
     ), "the internal titles stay in the war rooms"
 
-    rows = [row for row in warroom.outbox() if row.channel_id == MIRROR and row.message_key != "incident:1:activation"]
-    for row in rows:
-        if row.message_key == f"incident:{row.incident_id}:activation":
-            continue
-        assert row.thread_key == f"incident:{row.incident_id}:activation", "each reply goes to its own incident"
+    for row in warroom.outbox():
+        if row.channel_id == MIRROR and row.message_key != f"incident:{row.incident_id}:activation":
+            assert row.thread_key == f"incident:{row.incident_id}:activation", "each reply goes to its own incident"
     top = warroom.fake.top_level(MIRROR)
     assert "INC-1 declared" in top[0] and "Heads-up: INC-2" in top[1], "the activations are the channel's parents"
     assert all(any(ref in t.split("\n")[0] for ref in ("INC-1", "INC-2")) for t in top)
