@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from bot.store.models import DELIVERED, OutboxMessage, SlackMessage
 from tests.support.fake_slack import Call
-from tests.support.feed import approve, click
+from tests.support.feed import approve, click, opened_view
 from tests.support.harness import LEAD, OTHER_ROOM, WAR_ROOM, Harness
 
 
@@ -57,15 +57,18 @@ def test_delivered_rows_go_after_the_retention_and_keyed_messages_are_still_upda
     # The pruning job and the follow-up reminders run on their own clocks: wait for both to have acted.
     warroom.wait_until(lambda: not aged() and _rows(warroom, old), timeout=10)
     kept = _rows(warroom, old)
-    assert kept and {row.purpose for row in kept} == {"post"}, "the daily reminders since stay until they age"
+    assert kept and all(row.delivered_at is None or row.delivered_at >= cutoff for row in kept)
+    assert "post" in {row.purpose for row in kept}, "the daily reminders since stay until they age"
 
     assert _rows(warroom, recent), "an incident resolved within the retention keeps its rows"
     assert landed <= _landings(warroom), "where each keyed message landed is kept"
     assert _rows(warroom, still_open.id or 0), "an open incident keeps its rows"
 
-    click(warroom, "followup_credits_not_owed", old, by=LEAD, response="credits")
+    click(warroom, "followup_postmortem_link", old, by=LEAD, response="postmortem")
+    link = {"url": {"url_input": {"type": "url_text_input", "value": "https://wiki.example.com/pm/inc-1"}}}
+    assert warroom.slack.view_submission(user=LEAD, view=opened_view(warroom), values=link).status == 200
     [update] = warroom.fake.wait_for(
-        "chat.update", channel=WAR_ROOM, where=lambda c: "Credits:* not owed" in c.text and f"INC-{old}" in c.text
+        "chat.update", channel=WAR_ROOM, where=lambda c: "✅ *Postmortem:*" in c.text and f"INC-{old}" in c.text
     )
     assert "Follow-ups for" in update.text
     checklist = warroom.fake.received("chat.postMessage", where=lambda c: _key(c) == f"incident:{old}:follow_ups")
