@@ -94,6 +94,20 @@ class Run:
         self.warroom.slack.view_submission(user=who, view=view, values=text_values(text))
         self.warroom.wait_until(lambda: len(self.warroom.events(kind)) > before)
 
+    def reject(self, who: str, index: int) -> None:
+        """Reject: the form opens only for the approver, who submits it with a reason full of mentions."""
+        opened = len(self.warroom.fake.received("views.open"))
+        self.click("entry_reject", who, index)
+        calls = self.warroom.fake.received("views.open")
+        if len(calls) == opened:
+            return  # refused, and told so
+        raw = calls[-1].params["view"]
+        view = json.loads(raw) if isinstance(raw, str) else dict(raw)
+        before = len(self.warroom.events("rejected"))
+        reason = {"type": "plain_text_input", "value": "No: <!channel> <@UMALLORY1> wrote it"}
+        self.warroom.slack.view_submission(user=who, view=view, values={"reason": {"reason_input": reason}})
+        self.warroom.wait_until(lambda: len(self.warroom.events("rejected")) > before)
+
     def impact(self, text: str, who: str) -> None:
         """`/incident impact …`: approved at once for Dana (the communicator), a proposal for anyone else."""
         name = self.respond_name()
@@ -157,6 +171,8 @@ def test_the_mirror_never_receives_text_that_was_not_approved(
             run.impact(step[1], step[2])
         elif step[0] == "late":
             run.late()
+        elif step[0] == "reject":
+            run.reject(step[1], step[2])
         else:
             run.click(f"entry_{step[0]}", step[1], step[2])
     if finish:
