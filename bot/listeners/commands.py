@@ -115,11 +115,21 @@ def _timeline(domain: Domain, *, channel_id: str, reference: str | None, respond
 
 def _impact(domain: Domain, *, channel_id: str, user_id: str, text: str) -> str:
     """Set or propose the public impact line; the answer says whether it is public yet."""
+    usage = (
+        "Say what customers can't do, in their words, in one sentence: "
+        "`/incident impact Checkout and card payments fail for all customers in the EU`."
+    )
     if not text:
-        raise UserError(
-            "Say what customers can't do, in their words, in one sentence: "
-            "`/incident impact Checkout and card payments fail for all customers in the EU`."
+        incident = next((i for i in domain.incidents.open_incidents() if i.channel_id == channel_id), None)
+        if incident is None:
+            raise UserError(usage)
+        shown = f"“{escape(incident.impact)}”" if incident.impact else "not set yet"
+        waiting = (
+            f" Proposed, waiting for approval: “{escape(incident.impact_proposed)}”."
+            if incident.impact_proposed
+            else ""
         )
+        return f"{incident.ref}'s public impact line: {shown}.{waiting} {usage}"
     incident, approved = domain.feed.set_impact(channel_id=channel_id, by=user_id, text=text)
     if approved:
         return (
