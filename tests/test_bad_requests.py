@@ -119,6 +119,12 @@ def _text_view(callback_id: str, metadata: str) -> dict[str, Any]:
     return {"callback_id": callback_id, "private_metadata": metadata, "state": {"values": values}}
 
 
+def _prevention_view(metadata: str) -> dict[str, Any]:
+    """A prevention-sentence modal's view whose private_metadata is not what Warroom gave it."""
+    values = {"prevention": {"prevention_input": {"type": "plain_text_input", "value": "We now stage changes."}}}
+    return {"callback_id": "email_prevention", "private_metadata": metadata, "state": {"values": values}}
+
+
 def _declare_view(
     *,
     severity: Any = None,
@@ -173,6 +179,12 @@ def _action(**overrides: Any) -> dict[str, Any]:
         _submission(_text_view("draft_update", '{"channel": 7}')),
         _submission(_text_view("edit_draft", "not json")),
         _submission(_text_view("edit_draft", '{"entry": true}')),
+        _action(actions=[{"action_id": "followup_email_prevention", "value": "INC-1", "type": "button"}]),
+        _submission(
+            {"callback_id": "email_prevention", "private_metadata": '{"incident": 1}', "state": {"values": {}}}
+        ),
+        _submission(_prevention_view("not json")),
+        _submission(_prevention_view('{"entry": 1}')),
     ],
 )
 def test_a_signed_payload_missing_what_slack_always_sends_gets_400(

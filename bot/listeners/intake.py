@@ -32,7 +32,7 @@ NUL_IN_COMMAND = (
 _ID_BUTTONS = {
     ids.APPROVE_ACTION, ids.REJECT_ACTION, ids.EDIT_ACTION, ids.CORRECT_ACTION, ids.REMINDER_DRAFT_ACTION,
     ids.NO_NEWS_ACTION, ids.EMAIL_SENT_ACTION, ids.CREDITS_OFFERED_ACTION, ids.CREDITS_NOT_OWED_ACTION,
-    ids.POSTMORTEM_ACTION,
+    ids.POSTMORTEM_ACTION, ids.PREVENTION_ACTION,
 }  # fmt: skip
 _MODAL_BLOCKS = {
     ids.DECLARE_VIEW: (ids.SEVERITY_BLOCK, ids.TITLE_BLOCK),
@@ -41,11 +41,12 @@ _MODAL_BLOCKS = {
     ids.CORRECT_VIEW: (ids.TEXT_BLOCK,),
     ids.POSTMORTEM_VIEW: (ids.URL_BLOCK,),
     ids.REJECT_VIEW: (ids.REASON_BLOCK,),
+    ids.PREVENTION_VIEW: (ids.PREVENTION_BLOCK,),
 }
 # What each modal puts in private_metadata: the channel's ID, or a JSON object holding one ID.
 _METADATA_KEYS = {
     ids.UPDATE_VIEW: "channel", ids.EDIT_VIEW: "entry", ids.CORRECT_VIEW: "entry", ids.POSTMORTEM_VIEW: "incident",
-    ids.REJECT_VIEW: "entry",
+    ids.REJECT_VIEW: "entry", ids.PREVENTION_VIEW: "incident",
 }  # fmt: skip
 _CHANNEL_ID = re.compile(r"[CDG][A-Z0-9]{2,}")
 # The typed parts of an input's state, as Slack sends them: text, a picked user, a picked option.
