@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, text, update
+from sqlalchemy import func, or_, text, update
 from sqlmodel import Session, col, select
 
 from bot import ids
@@ -21,7 +21,7 @@ from bot.render.blocks import Message
 from bot.render.followups import audit_message, checklist, email_shown
 from bot.render.text import clock_time, escape, mention, span
 from bot.store.db import session_scope
-from bot.store.models import APPROVED, AUDIT_UNSETTLED, RESOLUTION, Entry, Incident
+from bot.store.models import APPROVED, AUDIT_UNSETTLED, RESOLUTION, Entry, Incident, TimelineEvent
 
 EMAIL_DRAFTED = "email_drafted"
 EMAIL_SENT = "email_sent"
@@ -196,9 +196,17 @@ class FollowUps(Flows):
         every = self._playbook.postmortem_reminder_every
         wanted = [name for name, severity in self._playbook.severities.items() if severity.postmortem]
         last_reminded = func.coalesce(col(Incident.postmortem_reminded_at), col(Incident.resolved_at))
+        changed = (  # the highest severity held decides, as in the resolved post: one lowered may still owe one
+            select(TimelineEvent.id)  # a scalar subquery probes the incident's events by index (EXISTS gets hashed)
+            .where(TimelineEvent.incident_id == Incident.id, TimelineEvent.kind == timeline.SEVERITY_CHANGED)
+            .limit(1)
+            .scalar_subquery()
+            .is_not(None)
+        )
         query = select(Incident.id, Incident.postmortem_reminded_at).where(
             col(Incident.resolved_at).is_not(None), col(Incident.postmortem_url).is_(None),
-            col(Incident.resolved_at) <= now - every, col(Incident.severity).in_(wanted), last_reminded <= now - every,
+            col(Incident.resolved_at) <= now - every, or_(col(Incident.severity).in_(wanted), changed),
+            last_reminded <= now - every,
         )  # fmt: skip
         with Session(self._engine) as session:
             due = list(session.exec(query))
@@ -207,8 +215,8 @@ class FollowUps(Flows):
             assert incident_id is not None
             with session_scope(self._engine) as session:
                 incident = self._claim(session, incident_id, "postmortem_reminded_at", last, now)
-                if incident is None:
-                    continue
+                if incident is None or not self._owes_postmortem(session, incident):
+                    continue  # a claimed one that never held a severity owing a postmortem is looked at daily
                 text = self._notices.templates.render(
                     "postmortem_reminder.md.j2", ref=incident.ref, channel=incident.channel_id
                 )
@@ -219,6 +227,11 @@ class FollowUps(Flows):
                     self._refresh(session, incident)
                 sent += 1
         return sent
+
+    def _owes_postmortem(self, session: Session, incident: Incident) -> bool:
+        highest = severities.highest(self._playbook.severity_names(), self._held(session, incident))
+        severity = self._playbook.severity(highest)
+        return severity is None or severity.postmortem
 
     def _settle(self, now: datetime) -> int:
         """Once the email and credits deadline passes, refresh the checklist and audit: ⏳ becomes ✅ or ❌, once."""
