@@ -117,7 +117,7 @@ class FollowUps(Flows):
     def prevention_opened(self, *, incident_id: int, by: str) -> Incident:
         """The incident whose customer email `by` may complete with the prevention sentence."""
         with Session(self._engine) as session:
-            return self._email_pending(self._resolved(session, incident_id, by=by))
+            return self._email_pending(self._writer(self._resolved(session, incident_id, by=by), by=by))
 
     def write_prevention(self, *, incident_id: int, by: str, sentence: str) -> Incident:
         """Put the communicator's sentence on what is changing into the customer email, and show it again."""
@@ -126,7 +126,7 @@ class FollowUps(Flows):
             raise UserError(problem, field=ids.PREVENTION_BLOCK)
         clean = " ".join(sentence.split())
         with session_scope(self._engine) as session:
-            incident = self._email_pending(self._resolved(session, incident_id, by=by))
+            incident = self._email_pending(self._writer(self._resolved(session, incident_id, by=by), by=by))
             incident.email_prevention = clean
             timeline.record(session, incident, EMAIL_PREVENTION_WRITTEN, by=by, at=self._clock.now(), text=clean)
             self._redraft(session, incident, signed=self._signature(session, incident))
@@ -336,6 +336,15 @@ class FollowUps(Flows):
             raise UserError(
                 f"{incident.ref}'s customer email was already marked sent at {self._at(incident.email_sent_at)}; "
                 "it can't change any more."
+            )
+        return incident
+
+    def _writer(self, incident: Incident, *, by: str) -> Incident:
+        """Words for customers are the approver's, as every public line is: the lead's only before a communicator."""
+        if by != approver(incident):
+            raise UserError(
+                f"Only {mention(approver(incident))}, the communicator, writes what {incident.ref}'s customer email "
+                "says. Send them your sentence in the war room."
             )
         return incident
 
