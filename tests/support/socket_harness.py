@@ -105,4 +105,3 @@ def socket_mode_running(database_url: str, *, policy: ReconnectPolicy = FAST) ->
         warroom.stop()
         socket.stop()
         fake.stop()
-
