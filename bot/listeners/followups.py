@@ -1,8 +1,9 @@
-"""The follow-up checklist's buttons and the postmortem-link modal."""
+"""The follow-up checklist's buttons, and its two one-field forms: the postmortem link and the prevention sentence."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -41,21 +42,6 @@ def register(app: App, *, domain: Domain) -> None:
             view = postmortem_modal(incident_id=incident.id, ref=incident.ref)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    def postmortem_ack(ack: Ack, view: dict[str, Any]) -> None:
-        problem = link_problem(_url(view))
-        if problem:
-            ack(response_action="errors", errors={ids.URL_BLOCK: problem})
-        else:
-            ack()
-
-    def postmortem_submitted(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        url = _url(view)
-        if link_problem(url):
-            return  # the modal showed the mistake and stayed open
-        incident_id = int(json.loads(view["private_metadata"])["incident"])
-        with answering(body, respond=None, client=client):
-            followups.add_postmortem(incident_id=incident_id, by=body["user"]["id"], url=url)
-
     def prevention_clicked(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
             incident = followups.prevention_opened(incident_id=button_id(body), by=actor(body))
@@ -65,28 +51,50 @@ def register(app: App, *, domain: Domain) -> None:
             )
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    def prevention_ack(ack: Ack, view: dict[str, Any]) -> None:
-        problem = prevention_problem(_prevention(view))
-        if problem:
-            ack(response_action="errors", errors={ids.PREVENTION_BLOCK: problem})
-        else:
-            ack()
-
-    def prevention_submitted(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        sentence = _prevention(view)
-        if prevention_problem(sentence):
-            return  # the modal showed the mistake and stayed open
-        incident_id = int(json.loads(view["private_metadata"])["incident"])
-        with answering(body, respond=None, client=client):
-            followups.write_prevention(incident_id=incident_id, by=body["user"]["id"], sentence=sentence)
-
     app.action(ids.EMAIL_SENT_ACTION)(ack=ack_at_once, lazy=[email_sent])
     app.action(ids.PREVENTION_ACTION)(ack=ack_at_once, lazy=[prevention_clicked])
-    app.view(ids.PREVENTION_VIEW)(ack=prevention_ack, lazy=[prevention_submitted])
+    _one_field_form(
+        app, view_id=ids.PREVENTION_VIEW, block=ids.PREVENTION_BLOCK, read=_prevention, problem=prevention_problem,
+        save=lambda incident_id, by, sentence: followups.write_prevention(
+            incident_id=incident_id, by=by, sentence=sentence
+        ),
+    )  # fmt: skip
     app.action(ids.CREDITS_OFFERED_ACTION)(ack=ack_at_once, lazy=[credits_offered])
     app.action(ids.CREDITS_NOT_OWED_ACTION)(ack=ack_at_once, lazy=[credits_not_owed])
     app.action(ids.POSTMORTEM_ACTION)(ack=ack_at_once, lazy=[postmortem_clicked])
-    app.view(ids.POSTMORTEM_VIEW)(ack=postmortem_ack, lazy=[postmortem_submitted])
+    _one_field_form(
+        app, view_id=ids.POSTMORTEM_VIEW, block=ids.URL_BLOCK, read=_url, problem=link_problem,
+        save=lambda incident_id, by, url: followups.add_postmortem(incident_id=incident_id, by=by, url=url),
+    )  # fmt: skip
+
+
+def _one_field_form(
+    app: App,
+    *,
+    view_id: str,
+    block: str,
+    read: Callable[[dict[str, Any]], str],
+    problem: Callable[[str], str | None],
+    save: Callable[[int, str, str], object],
+) -> None:
+    """A one-field follow-up form: the ack shows a mistake on the field; the work saves the value."""
+
+    def checked(ack: Ack, view: dict[str, Any]) -> None:
+        mistake = problem(read(view))
+        if mistake:
+            ack(response_action="errors", errors={block: mistake})
+        else:
+            ack()
+
+    def submitted(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        value = read(view)
+        if problem(value):
+            return  # the form showed the mistake and stayed open
+        incident_id = int(json.loads(view["private_metadata"])["incident"])
+        with answering(body, respond=None, client=client):
+            save(incident_id, body["user"]["id"], value)
+
+    app.view(view_id)(ack=checked, lazy=[submitted])
 
 
 def _prevention(view: dict[str, Any]) -> str:
