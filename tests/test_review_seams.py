@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.support.feed import click
 from tests.support.harness import DANA, LEAD, MIRROR, Harness
 from tests.test_after_outage import _first_update
-from tests.test_followups import _checklist, _named, _resolve
+from tests.test_followups import _checklist, _email, _named, _resolve, write_prevention
 
 
 def test_a_p1_lowered_to_p3_is_still_reminded_of_the_postmortem_its_resolved_post_promised(warroom: Harness) -> None:
@@ -39,3 +39,38 @@ def test_only_the_communicator_writes_the_customer_emails_prevention_sentence(wa
     assert f"Only <@{DANA}>, the communicator, writes what INC-1's customer email says" in refused.text
     assert warroom.fake.received("views.open") == []
     assert warroom.incidents()[0].email_prevention is None
+
+
+POLICY = "Every affected customer receives a service credit"
+
+
+def test_credits_recorded_as_not_owed_leave_the_unsent_customer_email_offering_none(warroom: Harness) -> None:
+    _named(warroom)
+    _first_update(warroom)
+    _resolve(warroom, minutes=40)  # 42 min at P1 against its 30 min SLA: owed by the rule
+    assert POLICY in _email(warroom)
+
+    click(warroom, "followup_credits_not_owed", 1, by=DANA, response="notowed")
+
+    shown = warroom.wait_until(lambda: (lambda text: text if POLICY not in text else None)(_email(warroom)))
+    assert "service commitment" not in shown
+    told = warroom.fake.wait_for("chat.postMessage", channel=MIRROR, where=lambda c: "no service credits" in c.text)
+    assert len(told) == 1
+
+
+def test_credits_a_sent_email_offered_cant_be_recorded_as_not_owed(warroom: Harness) -> None:
+    _named(warroom)
+    _first_update(warroom)
+    _resolve(warroom, minutes=40)
+    write_prevention(warroom)
+    click(warroom, "followup_email_sent", 1, by=DANA, response="sent")
+    warroom.wait_until(lambda: warroom.events("email_sent"))
+
+    click(warroom, "followup_credits_not_owed", 1, by=DANA, response="notowed")
+
+    [refused] = warroom.fake.wait_response("notowed")
+    assert "customer email, sent at" in refused.text and "already offered customers the credits" in refused.text
+    assert warroom.incidents()[0].credits is None
+    assert (
+        warroom.fake.received("chat.postMessage", channel=MIRROR, where=lambda c: "no service credits" in c.text) == []
+    )

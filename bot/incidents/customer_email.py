@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.incidents.audit import credits_owed
+from bot.incidents.audit import NOT_OWED, credits_owed
 from bot.incidents.people import Person
 from bot.playbook import Playbook
 from bot.render.templates import Templates
@@ -79,10 +79,15 @@ def compose(
         cause=((resolution.cause if resolution else None) or "").strip() or NO_CAUSE,
         fixed=_what_was_fixed(resolution.text if resolution else ""),
         prevention=(incident.email_prevention or "").strip() or PREVENTION_PLACEHOLDER,
-        credits=playbook.credits.policy if credits_owed(playbook, held).owed else "",
+        credits=playbook.credits.policy if promises_credits(playbook, incident, held) else "",
         reply_to=settings.reply_to,
         sender=signed,
     )
+
+
+def promises_credits(playbook: Playbook, incident: Incident, held: Mapping[str, timedelta]) -> bool:
+    """Whether the email offers credits: owed by the rule, and not recorded as not owed by the team."""
+    return credits_owed(playbook, held).owed and incident.credits != NOT_OWED
 
 
 def _what_was_fixed(text: str) -> str:

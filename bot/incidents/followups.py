@@ -105,9 +105,17 @@ class FollowUps(Flows):
             verdict = credits_owed(self._playbook, self._held(session, incident))
             if not verdict.owed:
                 raise UserError(f"There is nothing to decide for {incident.ref}'s credits: {verdict.says()}.")
+            sent = incident.email_sent_at
+            if decision == NOT_OWED and sent and self._playbook.credits.policy in (incident.email_text or ""):
+                raise UserError(
+                    f"{incident.ref}'s customer email, sent at {self._at(sent)}, already offered "
+                    "customers the credits. Press *Offered*, and honour them."
+                )
             incident.credits, incident.credits_by, incident.credits_at = decision, by, self._clock.now()
             session.add(incident)
             timeline.record(session, incident, CREDITS_DECIDED, by=by, at=incident.credits_at, decision=decision)
+            if incident.email_text is not None and incident.email_sent_at is None:  # the email says the same
+                self._redraft(session, incident, signed=self._signature(session, incident))
             self._refresh(session, incident)
             told = self._notices.mirror.credits(incident, offered=decision == OFFERED)
             self._to_mirror(session, incident, told, key=keys.mirror_notice(incident_id, "credits"))
