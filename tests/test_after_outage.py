@@ -80,13 +80,15 @@ def test_a_p1_breach_lowered_to_p2_still_owes_credits_posts_the_audit_and_resolv
     assert "*Credits:* *owed: 45 min at P1 against the P1 SLA of 30 min*" in checklist
     assert all(action in checklist for action in ACTIONS), "owed: a decision exists, so its buttons are there"
     resolved = [m for m in warroom.fake.messages[MIRROR] if "Resolved" in str(m["text"])]
-    assert resolved and "P1 Full outage · Resolved" in str(resolved[-1]["text"]), "the highest severity held"
+    assert resolved and "P1 Full outage at its worst, P2 at the end · Resolved" in str(resolved[-1]["text"]), (
+        "the highest severity held, and the one it ended at"
+    )
     audit = _audit_in_war_room(warroom)
     assert (
         "⏳ *Did we offer credits for SLA violations?*\n      owed: 45 min at P1 against the P1 SLA of 30 min" in audit
     )
     email = _email_only(_email(warroom))
-    assert "Because this outage broke our service commitment to you" in email
+    assert "This outage broke our service commitment to you, so our service credit policy applies to you." in email
     assert "P2" not in email and "Partial degradation" not in email, "never the internal severity label"
 
 
@@ -200,10 +202,14 @@ def test_the_customer_email_reads_like_a_person_wrote_it(signed: Harness) -> Non
     )
     assert "Hello," not in email
     assert "*" not in email, "plain text: no Slack mrkdwn in a customer's inbox"
-    assert f"(1 h 8 min), our service did not work as it should: {IMPACT}. We are sorry" in email
-    assert "We are sorry for the disruption this caused you." in email
+    assert (
+        "On Sunday 22 November, from 14:02 UTC to 15:10 UTC (1 h 8 min), our service was disrupted. "
+        "We are sorry for the trouble this caused you.\n\n"
+        f"What was affected: {IMPACT}.\n\nWhat happened: "
+    ) in email, "the impact line once, labelled, after an intro in the past tense"
+    assert email.count(IMPACT) == 1, "the impact line is not repeated"
+    assert "Who was affected" not in email
     assert not re.search(r"if you (or your customers )?were affected", email, re.IGNORECASE), "no conditions"
-    assert f"Who was affected: {IMPACT}." in email
     assert "Full outage" not in email and "P1" not in email
     resolution = next(e for e in warroom.entries() if e.kind == "resolution")
     assert resolution.text.startswith("Service is fully restored. We are sorry")
@@ -320,3 +326,70 @@ def test_the_identifier_check_leaves_customers_words_alone() -> None:
         "Internal identifier (a ticket ID)",
     ]
     assert "“PR #881”, “build 9912”" in flagged[0] and "“web-7”, “pay.svc.internal”" in flagged[1]
+
+
+def test_internal_identifiers_that_reach_the_customer_email_are_flagged_until_corrected(warroom: Harness) -> None:
+    _named(warroom)
+    _first_update(warroom)
+    _resolve(warroom, minutes=66, cause="A faulty deploy #4512 overloaded db-prod-03.")  # approved: warned, not blocked
+    deploy = "Internal identifier (a deploy or release number): “deploy #4512” means nothing to customers."
+    fix = "Correct the resolved entry's cause (its *Correct* button) before you send."
+
+    shown = _email(warroom)
+    intro = shown.split("```")[0]
+    assert f":warning: In the cause: {deploy}" in intro, "on the drafted email, before anyone copies it"
+    assert "In the cause: Internal identifier (a server name): “db-prod-03”" in intro
+    assert fix in intro
+    assert "deploy #4512" in _email_only(shown), "warned, never rewritten behind the communicator's back"
+    checklist = _checklist(warroom)
+    assert f":warning: In the cause: {deploy}" in checklist and fix in checklist, "on the checklist's email line"
+
+    click(warroom, "followup_email_sent", 1, by=DANA, response="too_soon")
+    refusal = warroom.fake.wait_response("too_soon")[0].text
+    assert "still says “[Write one sentence" in refusal
+    assert f":warning: In the cause: {deploy}" in refusal, "the refusal names everything to fix before sending"
+    assert refusal.count(fix) == 2, "the deploy and the server, each with how to fix it"
+
+    write_prevention(warroom, "We now test every release against peak load before it reaches web-7.")
+    server = "In the prevention sentence: Internal identifier (a server name): “web-7” means nothing to customers."
+    warroom.wait_until(lambda: server in _email(warroom).split("```")[0])
+    assert "Press *Change prevention sentence* first." in _email(warroom)
+
+    resolution = next(e for e in warroom.entries() if e.kind == "resolution")
+    click(warroom, "entry_correct", resolution.id or 0, by=DANA, response="correct")
+    cause = "A faulty release overloaded the payments database."
+    warroom.slack.view_submission(
+        user=DANA, view=opened_view(warroom, 2), values=text_values(resolution.text, cause=cause)
+    )
+    warroom.wait_until(lambda: _email_saying(warroom, cause))
+    warroom.wait_until(lambda: "deploy #4512" not in _checklist(warroom))
+    assert "deploy #4512" not in _email(warroom) and "db-prod-03" not in _email(warroom)
+    assert server in _checklist(warroom), "what is still flagged stays on the checklist"
+
+    click(warroom, "followup_email_sent", 1, by=DANA, response="sent")
+    note = warroom.fake.wait_response("sent")[0]
+    assert note.params.get("response_type") == "ephemeral"
+    assert "Marked INC-1's customer email as sent. The wording check still flags what it said:" in note.text
+    assert f":warning: {server}" in note.text
+    assert "Change prevention sentence" not in note.text, "no advice to fix what already went out"
+    assert "answer in words they know" in note.text
+    assert warroom.incidents()[0].email_sent_at is not None, "a warning, never a block"
+    sent = warroom.wait_until(
+        lambda: _checklist(warroom) if "✅ *Customer email:* sent" in _checklist(warroom) else None
+    )
+    assert "web-7" not in sent, "nothing left to fix once it is sent"
+
+
+def test_a_clean_email_is_marked_sent_without_a_note(signed: Harness) -> None:
+    warroom = signed
+    _named(warroom)
+    _first_update(warroom)
+    _resolve(warroom, minutes=66)
+    write_prevention(warroom)
+    assert ":warning:" not in _email(warroom) and ":warning:" not in _checklist(warroom)
+
+    click(warroom, "followup_email_sent", 1, by=DANA, response="sent")
+    warroom.wait_until(lambda: warroom.incidents()[0].email_sent_at)
+    warroom.wait_until(lambda: "✅ *Customer email:* sent" in _checklist(warroom))
+    warroom.fake.quiet()
+    assert warroom.fake.responses("sent") == [], "the checklist's ✅ is the confirmation: nothing to warn about"

@@ -204,16 +204,16 @@ LATE = re.compile(
     r"a new time\. The next update will be posted in this thread\."
 )
 CORRECTION = re.compile(
-    r":pencil2: \*INC-\d+: corrected at \d\d:\d\d UTC\.\* The \d\d:\d\d UTC update now reads:\n(?:\*Impact:\* .*\n)?"
-    r">(?P<text>.*)\n(?:\*Cause:\* .*\n)?If you quoted the earlier wording to customers, use this from now on\."
+    r":pencil2: \*INC-\d+: corrected at \d\d:\d\d UTC\.\* The \d\d:\d\d UTC update now reads:\n"
+    r">(?P<text>.*)\n(?:\*Cause:\* .*\n)?(?:\*Impact:\* .*\n)?If you quoted the earlier wording to customers, use this from now on\."
 )
 STAND_DOWN = re.compile(
     r":white_check_mark: \*INC-\d+ is resolved \(\d\d:\d\d UTC\)\. Outage handling can stand down\.\*\n"
     r"(?:\*Impact, now resolved:\* .*\n)?"
     r"Answer questions about it from the resolved post above, in the same words\. Late replies and follow-up "
     r"questions can go back to the usual queue\.\n"
-    r"(?:No service credits are owed for INC-\d+ \([^)]*\)\. Do not offer one; pass any request for a credit on as "
-    r"an escalation\.\n)?"
+    r"(?:No service credits are owed for INC-\d+ \([^)]*\)\. Credits agents already gave under their own authority "
+    r"stand; offer no new ones, and pass any request for a credit on as an escalation\.\n)?"
     r"(?:Still to come in this thread: [a-z ,;]+\.|Nothing more will be posted about INC-\d+\.)"
 )
 _IMPACT_LINE = re.compile(r"^\*Impact(?:, now resolved)?:\* (.*)$", re.MULTILINE)

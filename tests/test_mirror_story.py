@@ -123,7 +123,7 @@ def walk_a_p1(warroom: Harness) -> None:
     click(warroom, "followup_postmortem_link", incident_id, by=DANA, response="postmortem")
     url = {"url": {"url_input": {"type": "url_text_input", "value": "https://wiki.example.com/postmortems/inc-1"}}}
     _submit_next_view(warroom, opened, url)
-    wait_in_thread(warroom, incident_id, "postmortem is written")
+    wait_in_thread(warroom, incident_id, "post-incident review is linked")
     settled(warroom)
 
 

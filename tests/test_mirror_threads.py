@@ -59,7 +59,9 @@ def test_two_incidents_at_once_each_keep_to_their_own_thread(warroom: Harness) -
         if row.channel_id == MIRROR and row.message_key != f"incident:{row.incident_id}:activation":
             assert row.thread_key == f"incident:{row.incident_id}:activation", "each reply goes to its own incident"
     top = warroom.fake.top_level(MIRROR)
-    assert "INC-1 declared" in top[0] and "Heads-up: INC-2" in top[1], "the activations are the channel's parents"
+    assert "INC-1 declared" in top[0] and "INC-2 (declared P3, now): P2" in top[1], (
+        "the activations are the channel's parents, each speaking for its incident's severity now"
+    )
     assert all(any(ref in t.split("\n")[0] for ref in ("INC-1", "INC-2")) for t in top)
 
 
@@ -108,8 +110,8 @@ def test_a_correction_is_told_in_the_thread_and_the_war_room(warroom: Harness) -
     [note] = wait_in_thread(warroom, incident_id, "corrected at")
     assert note == (
         ":pencil2: *INC-1: corrected at 14:07 UTC.* The 14:04 UTC update now reads:\n"
-        f"*Impact:* {CHECKOUT}\n"
         ">Card payments in the EU fail &lt;!here&gt;; cards issued elsewhere work.\n"
+        f"*Impact:* {CHECKOUT}\n"
         "If you quoted the earlier wording to customers, use this from now on."
     )
     entry = next(t for t in thread(warroom, incident_id) if "· Investigating*" in t)
@@ -150,7 +152,7 @@ def test_the_mirror_hears_the_end_of_the_story_through_stand_down(warroom: Harne
 
     click(warroom, "followup_credits_offered", incident_id, by=DANA, response="credits")
     [credits] = wait_in_thread(warroom, incident_id, "credits are being offered")
-    assert "Tell customers who ask, in these words: Every affected customer receives a service credit of 10%" in credits
+    assert "When customers write about it, tell them this, in these words: Every affected customer receives a service credit of 10%" in credits
     click(warroom, "followup_email_prevention", incident_id, by=DANA, response="prevention")
     prevention = "We now test every payment configuration change in one region first."
     values = {"prevention": {"prevention_input": {"type": "plain_text_input", "value": prevention}}}
@@ -165,7 +167,7 @@ def test_the_mirror_hears_the_end_of_the_story_through_stand_down(warroom: Harne
     click(warroom, "followup_postmortem_link", incident_id, by=LEAD, response="pm")
     url = {"url": {"url_input": {"type": "url_text_input", "value": "https://wiki.example.com/pm/inc-1?a=1&b=<2>"}}}
     warroom.slack.view_submission(user=LEAD, view=opened_view(warroom, 2), values=url)
-    [postmortem] = wait_in_thread(warroom, incident_id, "postmortem is written")
+    [postmortem] = wait_in_thread(warroom, incident_id, "post-incident review is linked")
     assert "https://wiki.example.com/pm/inc-1?a=1&amp;b=&lt;2&gt;" in postmortem
 
     settled(warroom)
@@ -187,5 +189,5 @@ def test_nothing_owed_is_said_at_stand_down_with_no_decision_promised(warroom: H
 
     [stand_down] = wait_in_thread(warroom, incident_id, "is resolved")
     assert stand_down.startswith(":white_check_mark: *INC-1 is resolved (14:14 UTC).* Nothing more to do for it.")
-    assert "No service credits are owed for INC-1 (no SLA for P3). Do not offer one" in stand_down
+    assert "No service credits are owed for INC-1 (no SLA for P3). Credits agents already gave under their own authority stand" in stand_down
     assert "Nothing more will be posted about INC-1." in stand_down, "a short P3 owes no email and no postmortem"

@@ -100,10 +100,10 @@ class Flows:
                 TimelineEvent.incident_id == incident.id, TimelineEvent.kind == timeline.DECLARED
             )
         ).first()
-        severity = str((declared or {}).get("severity") or incident.severity)  # its tone is the declaration's
+        declared_as = str((declared or {}).get("severity") or incident.severity)
         carrier = self._briefing_carrier(session, incident)
-        notice = self._notices.mirror.activation(
-            incident, severity=severity, briefing_from=None if carrier == incident.id else f"INC-{carrier}"
+        notice = self._notices.mirror.activation(  # in the current severity's tone: a P3 raised to P1 says activate
+            incident, declared_as=declared_as, briefing_from=None if carrier == incident.id else f"INC-{carrier}"
         )
         link = None if carrier == incident.id else keys.activation(carrier)
         self._owe(session, incident, notice, channel_id=self._mirror, key=keys.activation(incident.id), link_key=link)
@@ -202,8 +202,11 @@ class Flows:
         return entry
 
     def _ask_approval(self, session: Session, incident: Incident, entry: Entry) -> None:
+        """Send the approver a copy of the draft by DM, unless they wrote it: the card in the thread is enough."""
         assert entry.id is not None
         who = approver(incident)
+        if entry.drafted_by == who:
+            return
         self._owe(
             session,
             incident,

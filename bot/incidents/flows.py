@@ -221,6 +221,7 @@ class Incidents(Flows):
             self._owe(session, incident, war_room)
             self._refresh_card(session, incident)
             self._to_mirror(session, incident, mirror, broadcast=True)
+            self._activate(session, incident)  # the thread's parent speaks for the severity it has now
         self._on_commit()
         return incident
 

@@ -70,11 +70,12 @@ class MirrorNotices:
     def _render(self, template: str, incident: Incident, **context: object) -> Message:
         return text_message(self.templates.render(template, ref=incident.ref, impact=incident.impact, **context))
 
-    def activation(self, incident: Incident, *, severity: str, briefing_from: str | None) -> Message:
-        """The activation notice, the parent of the incident's thread, in the tone of `severity` (as declared).
+    def activation(self, incident: Incident, *, declared_as: str, briefing_from: str | None) -> Message:
+        """The activation notice, the parent of the incident's thread, in the tone of the incident's severity now.
 
         `briefing_from` names the incident whose activation carried the briefing still in force; None posts it here.
         """
+        severity = incident.severity
         level = self._severity(severity)
         briefing = self.playbook.briefing
         contacts = briefing.escalate_to
@@ -84,6 +85,7 @@ class MirrorNotices:
             severity=severity,
             label=level.label,
             tone=level.tone,
+            declared_as=declared_as if declared_as != severity else None,
             started=day_and_time(incident.declared_at, self.playbook.zone),
             first_update_due=clock_time(_first_due(incident, self.playbook), self.playbook.zone),
             cadence=span(level.cadence),

@@ -84,7 +84,11 @@ class Notices:
             "cadence": span(after.cadence),
         }
         war_room = self._text(
-            "severity_changed.md.j2", by=by, due=clock_time(incident.next_update_due_at, self.playbook.zone), **context
+            "severity_changed.md.j2",
+            by=by,
+            due=clock_time(incident.next_update_due_at, self.playbook.zone),
+            impact=incident.impact,
+            **context,
         )
         return war_room, self.mirror.severity_changed(incident, old=old, at=at)
 
@@ -109,14 +113,19 @@ class Notices:
         """The draft card in the war room (or `holder`'s copy by DM): buttons only while it is theirs to act on."""
         zone = self.playbook.zone
         what = "Resolution" if entry.kind == RESOLUTION else "Draft update"
-        phase = (entry.phase or incident.status).capitalize()
+        if entry.phase:  # what approving it does, which never changes after the fact
+            phase = f" · → {entry.phase.capitalize()}"
+        elif entry.state == DRAFT:  # the status it leaves alone is only worth saying while it is pending
+            phase = f" · keeps {incident.status.capitalize()}"
+        else:
+            phase = ""
         by = (
             f"by {mention(entry.drafted_by)}"
             if entry.drafted_by
             else f"by Warroom from the {incident.severity} template"
         )
         drafted = f"drafted {by} at {clock_time(entry.drafted_at, zone)}"
-        headline = f"*{what} for {incident.ref}* · {incident.severity} · {phase} · {drafted}"
+        headline = f"*{what} for {incident.ref}* · {incident.severity}{phase} · {drafted}"
         if entry.edited_at and entry.edited_by:
             headline += f" · edited by {mention(entry.edited_by)} at {clock_time(entry.edited_at, zone)}"
         if entry.state == DRAFT and incident.impact_proposed:  # approving this draft approves the proposal too
@@ -217,6 +226,7 @@ class Notices:
                 duration=span(incident.resolved_at - incident.declared_at),
                 cause=entry.cause or "",
                 postmortem=severity.postmortem,
+                ended_as=incident.severity if incident.severity != named else None,
                 **context,
             )
         else:

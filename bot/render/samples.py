@@ -33,6 +33,12 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
     }
     email_sender = playbook.customer_email.sender or "Dana Whitfield"
     impacts = (_IMPACT, None)
+    drafted = clock_time(start + timedelta(minutes=6), zone)
+    waits: list[dict[str, object]] = [  # the newest draft awaiting approval: someone's, Warroom's, the approver's own
+        {"by": "UERIN0001", "yours": False, "at": drafted, "others": 1},
+        {"by": None, "yours": False, "at": drafted, "others": 0},
+        {"by": _COMMUNICATOR, "yours": True, "at": drafted, "others": 0},
+    ]
     contacts = playbook.briefing.escalate_to
     return {
         "activation.md.j2": [
@@ -44,6 +50,7 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
                 "first_update_due": due,
                 "cadence": span(level.cadence),
                 "briefing_from": briefing_from,
+                "declared_as": declared_as,
                 "authority": playbook.briefing.authority,
                 "escalate": playbook.briefing.escalate,
                 "escalate_group": contacts.group if contacts else None,
@@ -53,6 +60,7 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
             }
             for level in playbook.severities.values()
             for impact, briefing_from in ((None, None), (_IMPACT, "INC-41"))
+            for declared_as in (None, playbook.severity_names()[-1])
         ],
         **_mirror_samples(playbook, incident, due),
         "communicator_dm.md.j2": [
@@ -113,8 +121,12 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
                 "sender": email_sender,
                 "placeholder": placeholder,
                 "reply_to": reply_to,
+                "warnings": warnings,
             }
-            for placeholder, reply_to in ((True, None), (False, "support@example.com"))
+            for placeholder, reply_to, warnings in (
+                (True, None, []),
+                (False, "support@example.com", ["In the cause: Internal identifier (a server name): “db-prod-03”."]),
+            )
         ],
         "email_reminder.md.j2": [
             {
@@ -143,14 +155,16 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
                 "ref": "INC-42",
                 "due": due,
                 "left": "3 min",
-                "pending": pending,
+                "waiting": waiting,
                 "channel": _WAR_ROOM,
                 "communicator": who,
             }
-            for pending, who in ((True, _COMMUNICATOR), (False, None))
+            for waiting, who in ((waits[0], _COMMUNICATOR), (waits[1], None), (waits[2], _COMMUNICATOR), (None, None))
         ],
         "reminder_nobody_owns.md.j2": [{"ref": "INC-42", "due": due, "lead": _LEAD}],
-        "reminder_overdue.md.j2": [{"ref": "INC-42", "due": due}],
+        "reminder_overdue.md.j2": [
+            {"ref": "INC-42", "due": due, "waiting": waiting, "channel": _WAR_ROOM} for waiting in (*waits, None)
+        ],
         "resolved_entry.md.j2": [
             {
                 **entry,
@@ -158,10 +172,12 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
                 "impact": impact,
                 "cause": "a configuration change",
                 "postmortem": severity.postmortem,
+                "ended_as": ended_as,
             }
             for impact in impacts
+            for ended_as in (None, playbook.severity_names()[-1])
         ],
-        "severity_changed.md.j2": [{**change, "by": _LEAD, "due": due}],
+        "severity_changed.md.j2": [{**change, "by": _LEAD, "due": due, "impact": impact} for impact in impacts],
         "severity_changed_mirror.md.j2": [
             {**change, "at": due, "impact": impact, "tone": level.tone}
             for impact in impacts
