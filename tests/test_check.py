@@ -182,7 +182,8 @@ def test_broken_and_misnamed_templates_each_get_a_line(fake: FakeSlack, tmp_path
     assert len(problems) == 4, outcome.out
     assert problems[0].startswith(
         f"✗ templates: {team / 'activation.md.j2'} uses reff, which Warroom does not pass. "
-        "Fix: use only the variables Warroom passes to activation.md.j2: authority, briefing_from, cadence, declared_as,"
+        "Fix: use only the variables Warroom passes to activation.md.j2: "
+        "authority, briefing_from, cadence, declared_as,"
     )
     assert problems[1].startswith(
         f"✗ templates: {team / 'nominate_prompt.md.j2'} does not render with sample data "

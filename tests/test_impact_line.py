@@ -89,6 +89,37 @@ def test_the_communicator_sets_the_line_at_once_and_the_activation_is_updated(wa
     assert warroom.incidents()[0].impact == IMPACT, "stored without its full stop, so every template can end it"
 
 
+def test_a_line_set_or_changed_later_is_told_in_the_incidents_thread(warroom: Harness) -> None:
+    warroom.declare()
+    warroom.command(f"communicator <@{DANA}|dana>")
+    warroom.wait_until(lambda: warroom.incidents()[0].communicator_id)
+    approve(warroom, warroom.entries()[0].id or 0, by=DANA)
+    settled(warroom)
+    warroom.clock.advance(minutes=3)  # 14:05
+
+    warroom.command(f"impact {IMPACT}", user=DANA)
+    warroom.wait_until(lambda: any(":dart:" in text for text in thread(warroom, 1)))
+    warroom.clock.advance(minutes=10)  # 14:15
+    warroom.command("impact Card payments fail for customers in the EU; checkout works", user=DANA)
+    warroom.wait_until(lambda: sum(":dart:" in text for text in thread(warroom, 1)) == 2)
+    warroom.command("impact Card payments fail for customers in the EU; checkout works", user=DANA)  # the same again
+    warroom.command(f"impact {IMPACT}", user=ERIN)  # a proposal: nothing public until approved
+    settled(warroom)
+
+    told = [text for text in thread(warroom, 1) if ":dart:" in text]
+    assert told == [
+        ":dart: *INC-1: what is affected is now confirmed at 14:05 UTC.*\n"
+        f"*Impact:* {IMPACT}\n"
+        "Tell customers what is affected in these words from now on.",
+        ":dart: *INC-1: the impact line changed at 14:15 UTC.*\n"
+        "*Impact:* Card payments fail for customers in the EU; checkout works\n"
+        f"It said before: {IMPACT}\n"
+        "Tell customers what is affected in these words from now on.",
+    ], "told once per approved change, never for a proposal"
+    shown = warroom.fake.received("chat.postMessage", channel=MIRROR, where=lambda c: ":dart:" in c.text)
+    assert all(str(c.params.get("reply_broadcast")).lower() in ("true", "1") for c in shown), "shown in the channel"
+
+
 def test_anyone_else_proposes_and_the_mirror_waits_for_the_approver(warroom: Harness) -> None:
     warroom.declare()
     warroom.command(f"communicator <@{DANA}|dana>")
@@ -131,7 +162,12 @@ def test_the_impact_line_is_one_short_sentence_and_escaped(warroom: Harness) -> 
     shown = warroom.wait_until(lambda: [t for t in [activation_text(warroom, 1)] if "U.S." in t])[0]
     assert "Payments fail for &lt;!channel&gt; &amp; &lt;@UMALLORY1&gt; in the U.S. and Canada" in shown
     assert "<!channel>" not in shown and "<@UMALLORY1>" not in shown
-    assert thread(warroom, 1) == [], "approving the line updates the activation; it posts nothing new"
+    told = warroom.wait_until(lambda: thread(warroom, 1))
+    assert told == [
+        ":dart: *INC-1: what is affected is now confirmed at 14:02 UTC.*\n"
+        "*Impact:* Payments fail for &lt;!channel&gt; &amp; &lt;@UMALLORY1&gt; in the U.S. and Canada\n"
+        "Tell customers what is affected in these words from now on."
+    ], "the thread is told, escaped, as the activation is updated"
 
 
 def test_a_bad_impact_line_in_the_modal_is_shown_beside_the_field(warroom: Harness) -> None:

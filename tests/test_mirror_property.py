@@ -205,7 +205,8 @@ LATE = re.compile(
 )
 CORRECTION = re.compile(
     r":pencil2: \*INC-\d+: corrected at \d\d:\d\d UTC\.\* The \d\d:\d\d UTC update now reads:\n"
-    r">(?P<text>.*)\n(?:\*Cause:\* .*\n)?(?:\*Impact:\* .*\n)?If you quoted the earlier wording to customers, use this from now on\."
+    r">(?P<text>.*)\n(?:\*Cause:\* .*\n)?(?:\*Impact:\* .*\n)?"
+    r"If you quoted the earlier wording to customers, use this from now on\."
 )
 STAND_DOWN = re.compile(
     r":white_check_mark: \*INC-\d+ is resolved \(\d\d:\d\d UTC\)\. Outage handling can stand down\.\*\n"
@@ -215,6 +216,10 @@ STAND_DOWN = re.compile(
     r"(?:No service credits are owed for INC-\d+ \([^)]*\)\. Credits agents already gave under their own authority "
     r"stand; offer no new ones, and pass any request for a credit on as an escalation\.\n)?"
     r"(?:Still to come in this thread: [a-z ,;]+\.|Nothing more will be posted about INC-\d+\.)"
+)
+IMPACT_CHANGED = re.compile(
+    r":dart: \*INC-\d+: (?:the impact line changed|what is affected is now confirmed) at \d\d:\d\d UTC\.\*\n"
+    r"\*Impact:\* .*\n(?:It said before: .*\n)?Tell customers what is affected in these words from now on\."
 )
 _IMPACT_LINE = re.compile(r"^\*Impact(?:, now resolved)?:\* (.*)$", re.MULTILINE)
 
@@ -243,6 +248,8 @@ def _only_approved_and_fixed_notices(warroom: Harness, incident_id: int, *, fini
             assert "Property outage" not in call.text, "the internal title never reaches the mirror"
         elif key == keys.mirror_notice(incident_id, "stand_down"):
             assert STAND_DOWN.fullmatch(call.text), call.text
+        elif call.text.startswith(":dart:"):
+            assert IMPACT_CHANGED.fullmatch(call.text), call.text
         elif call.text.startswith(":hourglass:"):
             assert LATE.fullmatch(call.text), call.text
             late.append(call)

@@ -152,7 +152,10 @@ def test_the_mirror_hears_the_end_of_the_story_through_stand_down(warroom: Harne
 
     click(warroom, "followup_credits_offered", incident_id, by=DANA, response="credits")
     [credits] = wait_in_thread(warroom, incident_id, "credits are being offered")
-    assert "When customers write about it, tell them this, in these words: Every affected customer receives a service credit of 10%" in credits
+    assert (
+        "When customers write about it, tell them this, in these words: "
+        "Every affected customer receives a service credit of 10%"
+    ) in credits
     click(warroom, "followup_email_prevention", incident_id, by=DANA, response="prevention")
     prevention = "We now test every payment configuration change in one region first."
     values = {"prevention": {"prevention_input": {"type": "plain_text_input", "value": prevention}}}
@@ -189,5 +192,8 @@ def test_nothing_owed_is_said_at_stand_down_with_no_decision_promised(warroom: H
 
     [stand_down] = wait_in_thread(warroom, incident_id, "is resolved")
     assert stand_down.startswith(":white_check_mark: *INC-1 is resolved (14:14 UTC).* Nothing more to do for it.")
-    assert "No service credits are owed for INC-1 (no SLA for P3). Credits agents already gave under their own authority stand" in stand_down
+    assert (
+        "No service credits are owed for INC-1 (no SLA for P3). "
+        "Credits agents already gave under their own authority stand"
+    ) in stand_down
     assert "Nothing more will be posted about INC-1." in stand_down, "a short P3 owes no email and no postmortem"

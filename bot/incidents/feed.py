@@ -237,9 +237,13 @@ class Feed(Flows):
         with session_scope(self._engine) as session:
             incident = self._find(session, channel_id=channel_id, lock=True)
             approved = by == approver(incident)
+            previous = incident.impact
             if approved:
                 incident.impact, incident.impact_proposed, incident.impact_proposed_by = line, None, None
                 timeline.record(session, incident, timeline.IMPACT_APPROVED, by=by, at=now, text=line)
+                if line != previous:  # the parent is updated in place; the thread says so, for who read it already
+                    told = self._notices.mirror.impact_changed(incident, previous=previous, at=now)
+                    self._to_mirror(session, incident, told, broadcast=True)
             else:
                 incident.impact_proposed, incident.impact_proposed_by = line, by
                 timeline.record(session, incident, timeline.IMPACT_PROPOSED, by=by, at=now, text=line)

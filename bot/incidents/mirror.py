@@ -113,6 +113,10 @@ class MirrorNotices:
             at=clock_time(at, self.playbook.zone),
         )
 
+    def impact_changed(self, incident: Incident, *, previous: str | None, at: datetime) -> Message:
+        """The approver set the impact line outside an entry: told in the thread, since the parent changed quietly."""
+        return self._render("mirror_impact.md.j2", incident, previous=previous, at=clock_time(at, self.playbook.zone))
+
     def late(self, incident: Incident) -> Message:
         """A committed update time has passed with no new update: keep quoting the last one, and guess nothing."""
         return self._render(

@@ -227,5 +227,8 @@ def _mirror_samples(playbook: Playbook, incident: dict[str, object], due: str) -
             for offered in (True, False)
         ],
         "mirror_email.md.j2": [{**head, "at": due, "email": email} for head in heads],
+        "mirror_impact.md.j2": [
+            {**head, "at": due, "previous": previous} for head in heads for previous in (None, "Checkout is slow")
+        ],
         "mirror_postmortem.md.j2": [{**head, "url": "https://wiki.example.com/postmortems/inc-42"} for head in heads],
     }
