@@ -89,6 +89,20 @@ def test_the_communicator_sets_the_line_at_once_and_the_activation_is_updated(wa
     assert warroom.incidents()[0].impact == IMPACT, "stored without its full stop, so every template can end it"
 
 
+def test_approving_with_no_impact_line_says_how_to_give_the_support_team_one(warroom: Harness) -> None:
+    warroom.declare("P3 Search results lagging")  # with arguments: no impact line yet
+
+    first = approve(warroom, warroom.entries()[0].id or 0, by=LEAD, response="first")
+
+    assert "There is no public impact line yet, so the support team can't say what is affected" in first.text
+    assert "`/incident impact &lt;what customers can't do&gt;`" in first.text
+    warroom.command("impact Search results are up to 10 minutes old", user=LEAD)
+    warroom.wait_until(lambda: warroom.incidents()[0].impact)
+    warroom.command("update monitoring: Search results are fresh again for most customers.", user=ERIN)
+    second = warroom.wait_until(lambda: [e for e in warroom.entries() if e.drafted_by == ERIN])[0]
+    assert "no public impact line" not in approve(warroom, second.id or 0, by=LEAD, response="second").text
+
+
 def test_a_line_set_or_changed_later_is_told_in_the_incidents_thread(warroom: Harness) -> None:
     warroom.declare()
     warroom.command(f"communicator <@{DANA}|dana>")

@@ -252,6 +252,12 @@ class Feed(Flows):
         self._on_commit()
         return incident, approved
 
+    def has_impact(self, incident_id: int) -> bool:
+        """Whether the incident has an approved public impact line (the support team can say what is affected)."""
+        with Session(self._engine) as session:
+            line = session.exec(select(Incident.impact).where(Incident.id == incident_id)).first()
+        return bool(line)
+
     def _approve_proposal(self, session: Session, incident: Incident, *, by: str, at: datetime) -> bool:
         """Approving an entry approves the impact line proposed before it; True if there was one."""
         proposal = incident.impact_proposed

@@ -42,6 +42,11 @@ def register(app: App, *, domain: Domain) -> None:
                 if entry.next_update_due_at
                 else " The follow-ups (customer email, credits, postmortem) are in the thread under the incident card."
             )
+            if entry.next_update_due_at and not feed.has_impact(entry.incident_id):
+                after += (
+                    " There is no public impact line yet, so the support team can't say what is affected: "
+                    "`/incident impact &lt;what customers can't do&gt;` in the war room sets it."
+                )
             respond(
                 text=f"Approved: it goes to the war room and the support team's mirror now.{after}",
                 response_type="ephemeral",
