@@ -55,7 +55,7 @@ def test_the_communicator_gets_a_heads_up_before_the_update_is_due(warroom: Harn
     [dm] = warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "is due by" in c.text)
     assert "*INC-1: the next public update is due by 14:07 UTC* (3 min left)" in dm.text
     assert "(3 min left) in <#CWARROOM1>" in dm.text
-    assert "A draft is already waiting for your approval there" in dm.text
+    assert "Warroom's automatic draft from 14:02 UTC is waiting for your approval there." in dm.text
     [button] = [e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]]
     assert (button["text"]["text"], button["action_id"]) == ("Draft update", "reminder_draft_update")
     _to(warroom, "14:05:30")

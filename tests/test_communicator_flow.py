@@ -67,11 +67,16 @@ def _to(warroom: Harness, hhmm: str) -> None:
     warroom.clock.advance(seconds=(target - warroom.clock.now()).total_seconds())
 
 
-def _mirror_keys(warroom: Harness) -> list[str]:
+def _keys_in(warroom: Harness, channel: str) -> list[str]:
+    """The keys of the messages in `channel`, in order ('' for an unkeyed one)."""
     return [
         str(((m.get("metadata") or {}).get("event_payload") or {}).get("key", ""))
-        for m in warroom.fake.messages.get(MIRROR, [])
+        for m in warroom.fake.messages.get(channel, [])
     ]
+
+
+def _mirror_keys(warroom: Harness) -> list[str]:
+    return _keys_in(warroom, MIRROR)
 
 
 # -- superseded drafts -------------------------------------------------------------------------------------------
@@ -238,6 +243,174 @@ def test_a_double_click_on_two_drafts_approves_them_in_click_order(warroom: Harn
     assert [key for key in _mirror_keys(warroom) if key.startswith("entry:")] == [f"entry:{newer}:mirror"]
 
 
+# -- no copies of one's own drafts ---------------------------------------------------------------------------
+
+
+def _dm_keys(warroom: Harness, person: str) -> set[str]:
+    """The keys of the keyed messages a person was sent by DM."""
+    return {key for key in _keys_in(warroom, warroom.fake.dm_channel(person)) if key}
+
+
+def test_the_communicator_gets_no_dm_copy_of_her_own_draft(warroom: Harness) -> None:
+    _named(warroom)
+    automatic = warroom.entries()[0].id or 0
+    own = _draft(warroom, "Card payments fail for some customers.", by=DANA)
+    erins = _draft(warroom, "identified: A faulty deploy broke card payments.", by=ERIN)
+    resolution = _draft(warroom, "A faulty deploy; rolled back.", by=DANA, command="resolve")
+    for entry_id in (own, erins, resolution):
+        warroom.fake.wait_for(  # every draft still gets its card in the thread under the incident card
+            "chat.postMessage", channel=WAR_ROOM, where=lambda c, e=entry_id: f"entry:{e}:draft" in str(c.params)
+        )
+    _settle(warroom)
+
+    copies = {key for key in _dm_keys(warroom, DANA) if key.startswith("entry:")}
+    assert copies == {f"entry:{automatic}:dm:{DANA}", f"entry:{erins}:dm:{DANA}"}, "none of the two she wrote"
+    assert not any(f"entry:{own}:" in key or f"entry:{resolution}:" in key for key in _dm_keys(warroom, LEAD))
+
+    approve(warroom, own, by=DANA, response="own")  # her own draft, from its card: nothing to update by DM
+    wait_posted(warroom, own)
+    _shows(warroom, WAR_ROOM, f"entry:{own}:draft", "Approved by")
+    _settle(warroom)
+    assert not any(f"entry:{own}:" in key for key in _dm_keys(warroom, DANA))
+
+
+def test_the_lead_gets_no_copy_of_his_own_draft_and_a_communicator_named_later_gets_the_others(
+    warroom: Harness,
+) -> None:
+    warroom.declare("P1 Checkout API returning 500s")  # the lead approves until a communicator is named
+    automatic = warroom.entries()[0].id or 0
+    leads = _draft(warroom, "identified: A faulty deploy broke card payments.", by=LEAD)
+    danas = _draft(warroom, "Card payments fail for some customers.", by=DANA)
+    _settle(warroom)
+    assert {key for key in _dm_keys(warroom, LEAD) if key.startswith("entry:")} == {
+        f"entry:{automatic}:dm:{LEAD}",
+        f"entry:{danas}:dm:{LEAD}",
+    }, "the automatic draft and Dana's, not the one the lead just wrote"
+
+    warroom.command(f"communicator <@{DANA}|dana>")
+
+    dana_dm = warroom.fake.dm_channel(DANA)
+    for entry_id in (automatic, leads):  # Warroom's draft and the lead's: hers to approve now
+        copy = _shows(warroom, dana_dm, f"entry:{entry_id}:dm:{DANA}", "waiting for your approval")
+        assert _buttons(copy) == ["entry_approve", "entry_edit", "entry_reject"]
+    lead_copy = _shows(warroom, warroom.fake.dm_channel(LEAD), f"entry:{danas}:dm:{LEAD}", "is now for")
+    assert _buttons(lead_copy) == []
+    _settle(warroom)
+    assert f"entry:{danas}:dm:{DANA}" not in _dm_keys(warroom, DANA), "she wrote it: its card is enough"
+    assert f"entry:{leads}:dm:{LEAD}" not in _dm_keys(warroom, LEAD)
+
+
+# -- draft cards say what they do ------------------------------------------------------------------------------
+
+
+def _headline(call: Call) -> str:
+    return call.text.splitlines()[0]
+
+
+def test_a_draft_card_says_what_it_does_and_never_takes_a_later_status(warroom: Harness) -> None:
+    _named(warroom)
+    automatic = warroom.entries()[0].id or 0
+    approve(warroom, automatic, by=DANA, response="first")
+    wait_posted(warroom, automatic)
+    first = _shows(warroom, WAR_ROOM, f"entry:{automatic}:draft", "Approved by")
+    assert _headline(first).startswith("*Draft update for INC-1* · P1 · drafted by Warroom"), _headline(first)
+    _to(warroom, "14:05")
+    plain = _draft(warroom, "Card payments fail for some customers.")
+    card = _shows(warroom, WAR_ROOM, f"entry:{plain}:draft", "Card payments fail")
+    assert _headline(card).startswith(f"*Draft update for INC-1* · P1 · keeps Investigating · drafted by <@{ERIN}>")
+    _to(warroom, "14:08")
+    identified = _draft(warroom, "identified: A faulty deploy broke card payments.")
+    card = _shows(warroom, WAR_ROOM, f"entry:{identified}:draft", "A faulty deploy")
+    assert _headline(card).startswith(f"*Draft update for INC-1* · P1 · → Identified · drafted by <@{ERIN}>")
+
+    approve(warroom, identified, by=DANA, response="identified")
+    wait_posted(warroom, identified)
+
+    assert warroom.incidents()[0].status == "identified"
+    stale = _shows(warroom, WAR_ROOM, f"entry:{plain}:draft", "Superseded by")
+    assert _headline(stale).startswith(f"*Draft update for INC-1* · P1 · drafted by <@{ERIN}> at 14:05 UTC")
+    assert "Identified" not in _headline(stale) and "Investigating" not in _headline(stale)
+    copy = _shows(warroom, warroom.fake.dm_channel(DANA), f"entry:{plain}:dm:{DANA}", "Superseded by")
+    assert f"· P1 · drafted by <@{ERIN}> at 14:05 UTC" in copy.text
+    done = _shows(warroom, WAR_ROOM, f"entry:{identified}:draft", "Approved by")
+    assert " · → Identified · " in _headline(done)
+    resolution = _draft(warroom, "A faulty deploy; rolled back.", by=DANA, command="resolve")
+    card = _shows(warroom, WAR_ROOM, f"entry:{resolution}:draft", "rolled back")
+    assert _headline(card).startswith(f"*Resolution for INC-1* · P1 · → Resolved · drafted by <@{DANA}>")
+
+
+# -- reminders name the draft that waits -------------------------------------------------------------------------
+
+
+def _link_to(ts: str) -> str:
+    """The permalink block Slack's permalink makes of a war-room message's ts."""
+    return f"<https://acme.slack.com/archives/{WAR_ROOM}/p{ts.replace('.', '')}|Open it in the channel>"
+
+
+def test_the_heads_up_names_the_waiting_draft_and_links_to_its_card(warroom: Harness) -> None:
+    _named(warroom)  # the first update is due 14:07
+    _to(warroom, "14:03")
+    erins = _draft(warroom, "Card payments fail for some customers.")
+    card_ts = warroom.wait_until(lambda: warroom.fake.ts_of(WAR_ROOM, f"entry:{erins}:draft"))
+
+    _to(warroom, "14:04")
+
+    [dm] = warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "is due by" in c.text)
+    assert (
+        f"<@{ERIN}>'s draft from 14:03 UTC is waiting for your approval there "
+        "(the newest of 2; approving it supersedes the rest)." in dm.text
+    )
+    assert _link_to(card_ts) in dm.everything
+    [button] = [e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert button["action_id"] == "reminder_draft_update"
+
+
+def test_the_overdue_reminder_names_the_waiting_draft_beside_no_new_information(warroom: Harness) -> None:
+    _named(warroom)
+    _to(warroom, "14:05")
+    own = _draft(warroom, "Card payments fail for some customers.", by=DANA)
+    card_ts = warroom.wait_until(lambda: warroom.fake.ts_of(WAR_ROOM, f"entry:{own}:draft"))
+
+    _to(warroom, "14:07")
+
+    [dm] = warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "Update overdue" in c.text)
+    assert (
+        f"Your draft from 14:05 UTC is waiting for your approval in <#{WAR_ROOM}> (the newest of 2): approve it if "
+        "it still holds. Otherwise, if nothing has changed, *No new information* drafts that in one click" in dm.text
+    )
+    assert _link_to(card_ts) in dm.everything
+    [button] = [e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert button["action_id"] == "draft_no_new_information"
+
+
+def test_the_overdue_reminder_names_warroom_s_automatic_draft(warroom: Harness) -> None:
+    _named(warroom)
+    automatic = warroom.entries()[0].id or 0
+    card_ts = warroom.wait_until(lambda: warroom.fake.ts_of(WAR_ROOM, f"entry:{automatic}:draft"))
+
+    _to(warroom, "14:07")
+
+    [dm] = warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "Update overdue" in c.text)
+    assert f"Warroom's automatic draft from 14:02 UTC is waiting for your approval in <#{WAR_ROOM}>: approve" in (
+        dm.text
+    )
+    assert "newest of" not in dm.text
+    assert _link_to(card_ts) in dm.everything
+
+
+def test_with_no_draft_waiting_the_reminders_say_nothing_of_one(warroom: Harness) -> None:
+    _named(warroom)
+    approve(warroom, warroom.entries()[0].id or 0, by=DANA, response="first")  # next update due 14:17
+    _to(warroom, "14:14")
+    [heads_up] = warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "is due by" in c.text)
+    _to(warroom, "14:17")
+    [overdue] = warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "Update overdue" in c.text)
+
+    assert "waiting for your approval" not in heads_up.text + overdue.text
+    assert "If nothing has changed, say so: *No new information* drafts it in one click" in overdue.text
+    assert "Open it in the channel" not in heads_up.everything + overdue.everything
+
+
 # -- rejection with a reason -------------------------------------------------------------------------------------
 
 
@@ -367,7 +540,7 @@ def test_a_whole_incident_keeps_the_channel_to_what_the_room_must_see(warroom: H
     drafts_by_dm = warroom.fake.received(
         "chat.postMessage", channel=DANA, where=lambda c: "waiting for your approval" in c.text
     )
-    assert len(drafts_by_dm) == 3, "the approver is asked by DM about each draft"
+    assert len(drafts_by_dm) == 2, "the approver is asked by DM about each draft she did not write herself"
     follow_ups_by_dm = warroom.fake.received(
         "chat.postMessage", channel=DANA, where=lambda c: "Follow-ups for" in c.text or "is drafted" in c.text
     )

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, select
 
 from bot import ids
-from bot.incidents import timeline
+from bot.incidents import keys, timeline
 from bot.incidents.base import Flows, approver
 from bot.render.reminders import with_button
 from bot.render.text import clock_time, span
@@ -140,17 +140,18 @@ class Cadence(Flows):
         assert incident.id is not None
         zone = self._playbook.zone
         due = clock_time(incident.next_update_due_at, zone)
+        waiting, link = self._waiting(session, incident)
         text = self._notices.templates.render(
             "reminder_heads_up.md.j2",
             ref=incident.ref,
             due=due,
             left=span(incident.next_update_due_at - now),
-            pending=self._pending(session, incident),
+            waiting=waiting,
             channel=incident.channel_id,
             communicator=incident.communicator_id,
         )
         message = with_button(text, label="Draft update", action_id=ids.REMINDER_DRAFT_ACTION, incident_id=incident.id)
-        self._owe(session, incident, message, channel_id=approver(incident))
+        self._owe(session, incident, message, channel_id=approver(incident), link_key=link)
         if incident.communicator_id is None:
             nobody = self._notices.templates.render(
                 "reminder_nobody_owns.md.j2", ref=incident.ref, due=due, lead=incident.lead_id
@@ -159,11 +160,16 @@ class Cadence(Flows):
 
     def _overdue(self, session: Session, incident: Incident, now: datetime) -> None:
         assert incident.id is not None
+        waiting, link = self._waiting(session, incident)
         text = self._notices.templates.render(
-            "reminder_overdue.md.j2", ref=incident.ref, due=clock_time(incident.next_update_due_at, self._playbook.zone)
+            "reminder_overdue.md.j2",
+            ref=incident.ref,
+            due=clock_time(incident.next_update_due_at, self._playbook.zone),
+            waiting=waiting,
+            channel=incident.channel_id,
         )
         message = with_button(text, label="No new information", action_id=ids.NO_NEWS_ACTION, incident_id=incident.id)
-        self._owe(session, incident, message, channel_id=approver(incident))  # only they can act: no room copy
+        self._owe(session, incident, message, channel_id=approver(incident), link_key=link)  # only they can act
         self._to_mirror(session, incident, self._notices.mirror.late(incident), broadcast=True)  # once per due time
 
     def _escalation(self, session: Session, incident: Incident, now: datetime) -> None:
@@ -177,6 +183,21 @@ class Cadence(Flows):
         )
         self._to_war_room_thread(session, incident, self._notices.plain(text))  # it mentions the lead, who is notified
 
-    def _pending(self, session: Session, incident: Incident) -> bool:
-        query = select(Entry.id).where(Entry.incident_id == incident.id, Entry.state == DRAFT)
-        return session.exec(query).first() is not None
+    def _waiting(self, session: Session, incident: Incident) -> tuple[dict[str, object] | None, str | None]:
+        """The newest draft awaiting approval, for a reminder to name (who wrote it, when) and link to its card.
+
+        Approving the newest supersedes the older ones, so it is the one to point at; `others` counts the rest.
+        """
+        query = select(Entry).where(Entry.incident_id == incident.id, Entry.state == DRAFT)
+        pending = list(session.exec(query.order_by(col(Entry.id).desc())))
+        if not pending:
+            return None, None
+        newest = pending[0]
+        assert newest.id is not None
+        waiting: dict[str, object] = {
+            "by": newest.drafted_by,
+            "yours": newest.drafted_by == approver(incident),
+            "at": clock_time(newest.drafted_at, self._playbook.zone),
+            "others": len(pending) - 1,
+        }
+        return waiting, keys.draft(newest.id)
