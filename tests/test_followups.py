@@ -113,7 +113,10 @@ def test_the_customer_email_is_drafted_signed_by_a_person(warroom: Harness) -> N
     assert "Who was affected: everyone who used our service between 14:02 UTC and 15:10 UTC." in text
     assert "What we fixed: Service is fully restored." in text
     assert "What we are doing to prevent it: [Write one sentence on what you are changing" in text
-    assert "Because this outage broke our service commitment to you: Every affected customer" in text
+    assert (
+        "This outage broke our service commitment to you, so our service credit policy applies to you. "
+        "The policy says: Every affected customer" in text
+    )
     assert text.rstrip().removesuffix("```").rstrip().endswith("Kind regards,\nDana"), "signed by the communicator"
     assert "noreply@" not in text
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot import ids
@@ -15,20 +16,20 @@ from bot.store.models import Incident
 
 
 def follow_up_lines(
-    incident: Incident, playbook: Playbook, verdict: Verdict, *, now: datetime
+    incident: Incident, playbook: Playbook, verdict: Verdict, *, now: datetime, warnings: Sequence[str] = ()
 ) -> tuple[str, list[Line]]:
-    """The checklist's title and its three lines: the customer email, the credits and the postmortem."""
+    """The checklist's title and its three lines: the customer email (flagged with `warnings`), credits, postmortem."""
     assert incident.resolved_at is not None
     lasted = incident.resolved_at - incident.declared_at
     title = f"Follow-ups for {incident.ref}: resolved {_at(incident.resolved_at, playbook)} after {span(lasted)}"
     return title, [
-        _email(incident, playbook, now),
+        _email(incident, playbook, now, warnings),
         _credits(incident, playbook, verdict, now),
         _postmortem(incident, verdict, playbook),
     ]
 
 
-def _email(incident: Incident, playbook: Playbook, now: datetime) -> Line:
+def _email(incident: Incident, playbook: Playbook, now: datetime, warnings: Sequence[str]) -> Line:
     assert incident.resolved_at is not None
     if incident.email_text is None:
         lasted = incident.resolved_at - incident.declared_at
@@ -44,17 +45,19 @@ def _email(incident: Incident, playbook: Playbook, now: datetime) -> Line:
     due = follow_ups_due(incident, playbook)
     assert due is not None
     send = f"send it by {_at(due, playbook)}" if now < due else f"it was due by {_at(due, playbook)}: send it now"
+    flagged = "".join(f"\n:warning: {escape(warning)}" for warning in warnings)
     if PREVENTION_PLACEHOLDER in incident.email_text:
         return Line(
             f"*Customer email:* drafted above; {send}. First write the sentence on what you "
-            "are changing so it does not happen again: until then it carries a placeholder and can't be marked sent.",
+            "are changing so it does not happen again: until then it carries a placeholder and can't be marked sent."
+            + flagged,
             (
                 ("Write prevention sentence", ids.PREVENTION_ACTION, "primary"),
                 ("Mark sent", ids.EMAIL_SENT_ACTION, None),
             ),
         )
     return Line(
-        f"*Customer email:* drafted above, with your prevention sentence; {send}.",
+        f"*Customer email:* drafted above, with your prevention sentence; {send}.{flagged}",
         (("Mark sent", ids.EMAIL_SENT_ACTION, "primary"), ("Change prevention sentence", ids.PREVENTION_ACTION, None)),
     )
 

@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from bot.incidents.audit import NOT_OWED, credits_owed
 from bot.incidents.people import Person
-from bot.playbook import Playbook
+from bot.incidents.wording import check
+from bot.playbook import Playbook, Wording
 from bot.render.templates import Templates
-from bot.render.text import clock_time, span
+from bot.render.text import clock_time, escape, span
 from bot.store.models import Entry, Incident
 
 PREVENTION_PLACEHOLDER = "[Write one sentence on what you are changing so it does not happen again]"
@@ -82,6 +83,33 @@ def compose(
         credits=playbook.credits.policy if promises_credits(playbook, incident, held) else "",
         reply_to=settings.reply_to,
         sender=signed,
+    )
+
+
+def warnings(wording: Wording, incident: Incident, resolution: Entry | None, *, fixes: bool = True) -> list[str]:
+    """The wording check on the team's words the email carries (cause, what we fixed, prevention), with the fix."""
+    correct = "Correct the resolved entry's {} (its *Correct* button) before you send."
+    parts = (
+        ("the cause", (resolution.cause if resolution else None) or "", correct.format("cause")),
+        ("what we fixed", _what_was_fixed(resolution.text) if resolution else "", correct.format("text")),
+        ("the prevention sentence", incident.email_prevention or "", "Press *Change prevention sentence* first."),
+    )
+    return [
+        f"In {name}: {warning}" + (f" {fix}" if fixes else "")
+        for name, words, fix in parts
+        if words
+        for warning in check(words, wording)
+    ]
+
+
+def sent_note(ref: str, flagged: list[str]) -> str | None:
+    """What to tell whoever marks the email sent when the wording check flagged words in it; None when clean."""
+    if not flagged:
+        return None
+    found = "".join(f"\n:warning: {escape(warning)}" for warning in flagged)
+    return (
+        f"Marked {ref}'s customer email as sent. The wording check still flags what it said:{found}\n"
+        "If customers reply asking what that means, answer in words they know."
     )
 
 

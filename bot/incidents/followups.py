@@ -69,22 +69,27 @@ class FollowUps(Flows):
         """In the correcting transaction: a corrected resolution re-renders the customer email not yet sent."""
         if entry.kind == RESOLUTION and incident.email_text is not None and incident.email_sent_at is None:
             self._redraft(session, incident, signed=self._signature(session, incident))
+            self._refresh(session, incident)  # the checklist's email line shows what the wording check flags
 
     # -- the checklist's buttons ------------------------------------------------------------------------------
 
-    def mark_email_sent(self, *, incident_id: int, by: str) -> Incident:
-        """Record that the customer email went out."""
+    def mark_email_sent(self, *, incident_id: int, by: str) -> tuple[Incident, str | None]:
+        """Record that the customer email went out; with what the wording check still flags in it, if anything."""
         with session_scope(self._engine) as session:
             incident = self._resolved(session, incident_id, by=by)
             if incident.email_text is None:
                 raise UserError(f"{incident.ref} needs no customer email: it was shorter than the playbook's minimum.")
             if incident.email_sent_at is not None:
                 raise UserError(f"The customer email was already marked sent at {self._at(incident.email_sent_at)}.")
+            resolution = self._resolution(session, incident)
             if PREVENTION_PLACEHOLDER in incident.email_text:
+                flagged = customer_email.warnings(self._playbook.wording, incident, resolution)
                 raise UserError(
                     f"{incident.ref}'s customer email still says “{PREVENTION_PLACEHOLDER}”. Press *Write prevention "
                     "sentence* in the follow-ups, copy the updated email, send it, then press *Mark sent*."
+                    + "".join(f"\n:warning: {escape(w)}" for w in flagged)
                 )
+            flagged = customer_email.warnings(self._playbook.wording, incident, resolution, fixes=False)
             incident.email_sent_at, incident.email_sent_by = self._clock.now(), by
             session.add(incident)
             timeline.record(session, incident, EMAIL_SENT, by=by, at=incident.email_sent_at)
@@ -92,7 +97,7 @@ class FollowUps(Flows):
             told = self._notices.mirror.email_sent(incident)  # agents answer in the words customers received
             self._to_mirror(session, incident, told, key=keys.mirror_notice(incident_id, "email"))
         self._on_commit()
-        return incident
+        return incident, customer_email.sent_note(incident.ref, flagged)
 
     def decide_credits(self, *, incident_id: int, by: str, decision: str) -> Incident:
         """Record that credits were offered, or are not owed."""
@@ -290,8 +295,11 @@ class FollowUps(Flows):
         """The checklist, and the audit of any incident that held the top severity (a P1 by default)."""
         assert incident.id is not None
         held = self._held(session, incident)
+        pending = incident.email_text is not None and incident.email_sent_at is None
+        wording, resolution = self._playbook.wording, self._resolution(session, incident) if pending else None
+        flagged = customer_email.warnings(wording, incident, resolution) if pending else []
         title, items = follow_up_lines(
-            incident, self._playbook, credits_owed(self._playbook, held), now=self._clock.now()
+            incident, self._playbook, credits_owed(self._playbook, held), now=self._clock.now(), warnings=flagged
         )
         message = checklist(title=title, lines=items, incident_id=incident.id)
         self._to_war_room_thread(session, incident, message, key=keys.follow_ups(incident.id))
@@ -314,9 +322,7 @@ class FollowUps(Flows):
     def _redraft(self, session: Session, incident: Incident, *, signed: str) -> None:
         """Compose the customer email from the record and show it (again) where it was drafted, updated in place."""
         assert incident.id is not None and incident.resolved_at is not None
-        resolution = session.exec(
-            select(Entry).where(Entry.incident_id == incident.id, Entry.kind == RESOLUTION, Entry.state == APPROVED)
-        ).first()
+        resolution = self._resolution(session, incident)
         held = self._held(session, incident)
         playbook = self._playbook
         incident.email_text = customer_email.compose(
@@ -327,9 +333,14 @@ class FollowUps(Flows):
             "email_drafted.md.j2", ref=incident.ref, within=span(playbook.customer_email_within),
             due=self._at(incident.resolved_at + playbook.customer_email_within), sender=signed.split("\n")[0],
             placeholder=PREVENTION_PLACEHOLDER in incident.email_text, reply_to=playbook.customer_email.reply_to,
+            warnings=customer_email.warnings(playbook.wording, incident, resolution),
         )  # fmt: skip
         shown = email_shown(intro=intro, email=escape(incident.email_text))
         self._to_war_room_thread(session, incident, shown, key=keys.customer_email(incident.id))
+
+    def _resolution(self, session: Session, incident: Incident) -> Entry | None:
+        query = select(Entry).where(Entry.incident_id == incident.id, Entry.kind == RESOLUTION, Entry.state == APPROVED)
+        return session.exec(query).first()
 
     def _signature(self, session: Session, incident: Incident) -> str:
         """The signature the email was first drafted with (Slack is not asked again)."""

@@ -25,7 +25,9 @@ def register(app: App, *, domain: Domain) -> None:
 
     def email_sent(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
-            followups.mark_email_sent(incident_id=button_id(body), by=actor(body))
+            _, note = followups.mark_email_sent(incident_id=button_id(body), by=actor(body))
+            if note:  # warned, never blocked: the person who sent it learns what customers may ask about
+                respond(text=note, response_type="ephemeral", replace_original=False)
 
     def credits_offered(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
