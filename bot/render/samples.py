@@ -33,7 +33,7 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
     }
     email_sender = playbook.customer_email.sender or "Dana Whitfield"
     impacts = (_IMPACT, None)
-    drafted = clock_time(start + timedelta(minutes=6), zone)
+    drafted = clock_time(start + timedelta(minutes=3), zone)
     waits: list[dict[str, object]] = [  # the newest draft awaiting approval: someone's, Warroom's, the approver's own
         {"by": "UERIN0001", "yours": False, "at": drafted, "others": 1},
         {"by": None, "yours": False, "at": drafted, "others": 0},
