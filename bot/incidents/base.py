@@ -185,7 +185,7 @@ class Flows:
         cause: str | None = None,
         at: datetime | None = None,
     ) -> Entry:
-        """Add a draft entry: its card in the war room, and the approver asked by DM."""
+        """Add a draft entry: its card in the war room, and the approver asked by DM (unless they drafted it)."""
         now = at or self._clock.now()
         assert incident.id is not None
         entry = Entry(
