@@ -8,7 +8,7 @@ import time
 from bot.scheduler.ticking import TICK_SECONDS
 from tests.support.feed import approve, click, opened_view, text_values, wait_posted
 from tests.support.harness import DANA, ERIN, LEAD, MIRROR, OTHER_ROOM, WAR_ROOM, Harness
-from tests.support.mirror import activation_ts, settled, thread, wait_in_thread
+from tests.support.mirror import activation_text, activation_ts, settled, thread, wait_in_thread
 
 CHECKOUT = "Checkout and card payments fail for all customers in the EU"
 SEARCH = "Search results load slowly for some customers"
@@ -147,6 +147,11 @@ def test_the_mirror_hears_the_end_of_the_story_through_stand_down(warroom: Harne
         "word, once it is sent; the postmortem link." in stand_down
     )
     assert stand_down in warroom.fake.top_level(MIRROR), "the whole channel sees the stand-down"
+    parent = warroom.wait_until(lambda: [t for t in [activation_text(warroom, incident_id)] if "is resolved" in t])[0]
+    assert parent.startswith(
+        ":white_check_mark: *INC-1 is resolved (14:50 UTC): P1 · Full outage.* Outage handling can stand down"
+    ), "the thread's parent says it is over, for whoever scans the channel"
+    assert f"*Impact, now resolved:* {CHECKOUT}" in parent and "Tag and queue outage emails" not in parent
     replies = thread(warroom, incident_id)
     assert replies.index(stand_down) == replies.index(next(t for t in replies if "· Resolved*" in t)) + 1
 

@@ -137,6 +137,8 @@ class Feed(Flows):
             self._publish(session, incident, entry)
             if impact_approved:
                 self._impact_settled(session, incident, but=entry)
+            elif entry.kind == RESOLUTION:
+                self._activate(session, incident)  # the thread's parent says it is over, for who scans the channel
             self._refresh_draft(session, incident, entry)
             self._refresh_card(session, incident)
             if entry.kind == RESOLUTION:

@@ -86,6 +86,7 @@ class MirrorNotices:
             label=level.label,
             tone=level.tone,
             declared_as=declared_as if declared_as != severity else None,
+            resolved=clock_time(incident.resolved_at, self.playbook.zone) if incident.resolved_at else None,
             started=day_and_time(incident.declared_at, self.playbook.zone),
             first_update_due=clock_time(_first_due(incident, self.playbook), self.playbook.zone),
             cadence=span(level.cadence),

@@ -51,6 +51,7 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
                 "cadence": span(level.cadence),
                 "briefing_from": briefing_from,
                 "declared_as": declared_as,
+                "resolved": resolved,
                 "authority": playbook.briefing.authority,
                 "escalate": playbook.briefing.escalate,
                 "escalate_group": contacts.group if contacts else None,
@@ -61,6 +62,7 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
             for level in playbook.severities.values()
             for impact, briefing_from in ((None, None), (_IMPACT, "INC-41"))
             for declared_as in (None, playbook.severity_names()[-1])
+            for resolved in (None, due)
         ],
         **_mirror_samples(playbook, incident, due),
         "communicator_dm.md.j2": [
