@@ -54,7 +54,9 @@ def test_credits_recorded_as_not_owed_leave_the_unsent_customer_email_offering_n
 
     shown = warroom.wait_until(lambda: (lambda text: text if POLICY not in text else None)(_email(warroom)))
     assert "service commitment" not in shown
-    told = warroom.fake.wait_for("chat.postMessage", channel=MIRROR, where=lambda c: "no further service credits" in c.text)
+    told = warroom.fake.wait_for(
+        "chat.postMessage", channel=MIRROR, where=lambda c: "no further service credits" in c.text
+    )
     assert len(told) == 1
 
 
@@ -72,5 +74,8 @@ def test_credits_a_sent_email_offered_cant_be_recorded_as_not_owed(warroom: Harn
     assert "customer email, sent at" in refused.text and "already offered customers the credits" in refused.text
     assert warroom.incidents()[0].credits is None
     assert (
-        warroom.fake.received("chat.postMessage", channel=MIRROR, where=lambda c: "no further service credits" in c.text) == []
+        warroom.fake.received(
+            "chat.postMessage", channel=MIRROR, where=lambda c: "no further service credits" in c.text
+        )
+        == []
     )
