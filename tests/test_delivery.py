@@ -66,7 +66,9 @@ def test_server_errors_are_retried_with_backoff_in_order(warroom: Harness) -> No
         warroom.clock.advance(seconds=5)
         warroom.warroom.delivery.wake()
         public = [row for row in warroom.outbox() if row.user_id is None]
-        return len(public) == 7 and all(row.state == "delivered" for row in public)
+        # card, activation, first draft, its DM copy; the severity change, the card and the activation updated,
+        # and the mirror's severity line
+        return len(public) == 8 and all(row.state == "delivered" for row in public)
 
     warroom.wait_until(all_delivered_as_time_passes)
     war_room_posts = [m["text"] for m in warroom.fake.messages[WAR_ROOM]]
