@@ -17,6 +17,7 @@ SEARCH = "Search results load slowly for some customers"
 def _open(warroom: Harness, text: str, *, channel: str, impact: str, communicator: str) -> int:
     incident = warroom.declare(text, channel=channel)
     warroom.command(f"communicator <@{communicator}|x>", channel=channel)
+    warroom.wait_until(lambda: [i for i in warroom.incidents() if i.id == incident.id and i.communicator_id])
     warroom.command(f"impact {impact}", user=communicator, channel=channel, response=f"impact-{channel}")
     warroom.fake.wait_response(f"impact-{channel}")
     return incident.id or 0
@@ -49,8 +50,9 @@ def test_two_incidents_at_once_each_keep_to_their_own_thread(warroom: Harness) -
             assert re.match(rf"\S* ?\*{ref}[ :·]", reply), f"every reply names {ref} first: {reply!r}"
             assert f"*Impact:* {impact}" in reply, "and carries its approved impact line"
             assert other_ref not in reply and other_impact not in reply, "and nothing of the other incident"
-    assert len(thread(warroom, checkout)) == 2 and len(thread(warroom, search)) == 2
-    assert "severity changed" in thread(warroom, search)[1]
+    # the impact line confirmed, the first entry, then the second entry or the severity change
+    assert len(thread(warroom, checkout)) == 3 and len(thread(warroom, search)) == 3
+    assert ":dart:" in thread(warroom, checkout)[0] and "severity changed" in thread(warroom, search)[2]
     assert "Checkout API" not in str(warroom.fake.messages[MIRROR]) and "Search cluster" not in str(
         warroom.fake.messages[MIRROR]
     ), "the internal titles stay in the war rooms"
@@ -58,8 +60,9 @@ def test_two_incidents_at_once_each_keep_to_their_own_thread(warroom: Harness) -
     for row in warroom.outbox():
         if row.channel_id == MIRROR and row.message_key != f"incident:{row.incident_id}:activation":
             assert row.thread_key == f"incident:{row.incident_id}:activation", "each reply goes to its own incident"
-    top = warroom.fake.top_level(MIRROR)
-    assert "INC-1 declared" in top[0] and "INC-2 (declared P3, now): P2" in top[1], (
+    top = warroom.fake.top_level(MIRROR)  # the parents, and the replies also sent to the channel
+    assert top.index(activation_text(warroom, checkout)) < top.index(activation_text(warroom, search))
+    assert "INC-1 declared" in top[0] and "INC-2 (declared P3, now): P2" in activation_text(warroom, search), (
         "the activations are the channel's parents, each speaking for its incident's severity now"
     )
     assert all(any(ref in t.split("\n")[0] for ref in ("INC-1", "INC-2")) for t in top)
