@@ -28,6 +28,9 @@ def installed_scopes() -> set[str]:
     return set(manifest["oauth_config"]["scopes"]["bot"])
 
 
+POLL_SECONDS = 0.02  # how often a test server looks for shutdown: the default 0.5 s made every teardown wait
+
+
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # Slack does not reset connections under a burst; the default backlog of 5 would
 
@@ -120,7 +123,9 @@ class FakeSlack(Conversations):
 
         self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+        )
 
     # -- lifecycle ----------------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from bot.playbook import Playbook, load_playbook
 from bot.runtime import Warroom, build
 from bot.server import EVENTS_PATH, wsgi_app
 from bot.store.models import Entry, Incident, OutboxMessage, SlackMessage, TimelineEvent
-from tests.support.fake_slack import FakeSlack
+from tests.support.fake_slack import POLL_SECONDS, FakeSlack
 from tests.support.slack_requests import Slack
 
 T = TypeVar("T")
@@ -168,7 +168,7 @@ def running(
         server_class=_ThreadingWSGIServer,
         handler_class=_QuietHandler,
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True)
     thread.start()
     app_url = f"http://127.0.0.1:{server.server_address[1]}{EVENTS_PATH}"
     try:
