@@ -73,6 +73,18 @@ class Ticker:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
 
+    def tick_now(self) -> int:
+        """Run the cadence tick and every chore once, now, in the caller's thread; returns how much they did.
+
+        For driving Warroom step by step (the tests): errors propagate, and the background jobs need not run.
+        """
+        done = self._tick()
+        with self._busy:
+            for chore in self._chores:
+                self._next[chore.name] = self._clock.now() + chore.every
+                done += chore.run()
+        return done
+
     def _run(self) -> None:
         try:
             sent = self._tick()
