@@ -7,14 +7,82 @@ from pathlib import Path
 import pytest
 from jinja2 import UndefinedError
 
+from bot.playbook import load_playbook
+from bot.render.samples import template_samples
 from bot.render.templates import Templates, shipped_templates
 from bot.render.text import Mrkdwn
 from tests.support.harness import MIRROR, running
 
+PLAYBOOK = load_playbook()
+SAMPLES = template_samples(PLAYBOOK)
+TEMPLATES = Templates()
+# Variables whose sample value is text the reader must see wherever the template uses the variable.
+PRINTED = {"ref", "communicator", "lead", "by", "channel", "due", "text", "cause", "impact", "url", "email"}
+PRINTED |= {"sender", "error", "mirror", "reason", "prevention", "fixed", "greeting"}
+# Where one of those only decides what is said: the heads-up says "nobody is the communicator yet" without one.
+DECIDES_ONLY = {("reminder_heads_up.md.j2", "communicator")}
 
-def test_every_shipped_template_renders_with_strict_undefined() -> None:
-    names = sorted(path.name for path in shipped_templates().glob("*.j2"))
-    assert "activation.md.j2" in names and "help.md.j2" in names
+
+def _shipped() -> list[str]:
+    root = shipped_templates()
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*.j2"))
+
+
+def _shows(rendered: str, value: str) -> bool:
+    """Whether each line of `value` is in `rendered`, as typed or escaped for mrkdwn (quoted lines keep their text)."""
+    escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return all(
+        line in rendered or escaped_line in rendered
+        for line, escaped_line in zip(value.splitlines(), escaped.splitlines(), strict=True)
+        if line.strip()
+    )
+
+
+def test_every_shipped_template_has_sample_data() -> None:
+    assert _shipped() == sorted(SAMPLES), "samples.py and templates/ name the same templates"
+    assert {"activation.md.j2", "help.md.j2", "drafts/investigating.md.j2"} <= set(_shipped())
+
+
+@pytest.mark.parametrize("name", _shipped())
+def test_every_shipped_template_renders_its_samples_completely(name: str) -> None:
+    variables = TEMPLATES.variables(name)
+    for context in SAMPLES[name]:
+        rendered = TEMPLATES.render(name, **context)
+        assert rendered.strip(), f"{name} rendered nothing for {context}"
+        for leftover in ("{{", "}}", "{%", "%}", "{#"):
+            assert leftover not in rendered, f"{name} left {leftover!r} in its output"
+        for key in variables & PRINTED:
+            value = context.get(key)
+            if isinstance(value, str) and (name, key) not in DECIDES_ONLY and _used(name, context, key):
+                assert _shows(rendered, value), f"{name} uses {key}={value!r} but does not show it:\n{rendered}"
+        if "ref" in variables:
+            assert "INC-42" in rendered, f"{name} never names the incident"
+
+
+@pytest.mark.parametrize("name", _shipped())
+def test_a_missing_variable_fails_loudly_instead_of_leaving_a_blank(name: str) -> None:
+    """Leaving out any variable either fails the render or changes nothing (that branch did not read it)."""
+    failed = set()
+    for context in SAMPLES[name]:
+        rendered = TEMPLATES.render(name, **context)
+        for key in context:
+            if not _used(name, context, key):
+                fewer = {k: v for k, v in context.items() if k != key}
+                assert TEMPLATES.render(name, **fewer) == rendered, f"{name} went on without {key}"
+            else:
+                failed.add(key)
+    if TEMPLATES.variables(name):
+        assert failed, f"{name} rendered with any one of its variables missing"
+
+
+def _used(name: str, context: dict[str, object], key: str) -> bool:
+    """Whether rendering `name` without `key` fails (StrictUndefined, or a filter handed an undefined value)."""
+    fewer = {k: v for k, v in context.items() if k != key}
+    try:
+        TEMPLATES.render(name, **fewer)
+    except (UndefinedError, TypeError):
+        return True
+    return False
 
 
 def test_an_unknown_variable_is_an_error_not_a_blank(tmp_path: Path) -> None:
