@@ -16,12 +16,13 @@ from bot.incidents.severities import Verdict, credits_verdict
 from bot.playbook import Playbook
 from bot.render.text import clock_time, day_and_time, span
 from bot.store.models import APPROVED, RESOLUTION, Entry, Incident
+from bot.vocabulary import Check, Credits
 
-OFFERED = "offered"
-NOT_OWED = "not_owed"
-PASSED = "passed"
-FAILED = "failed"
-PENDING = "pending"
+OFFERED = Credits.OFFERED
+NOT_OWED = Credits.NOT_OWED
+PASSED = Check.PASSED
+FAILED = Check.FAILED
+PENDING = Check.PENDING
 
 
 @dataclass(frozen=True)

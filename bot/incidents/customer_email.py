@@ -14,9 +14,9 @@ from bot.playbook import Playbook, Wording
 from bot.render.templates import Templates
 from bot.render.text import clock_time, escape, span
 from bot.store.models import Entry, Incident
+from bot.vocabulary import PREVENTION_LIMIT
 
 PREVENTION_PLACEHOLDER = "[Write one sentence on what you are changing so it does not happen again]"
-PREVENTION_LIMIT = 400
 NO_CAUSE = "We are still confirming the cause, and will write to you again once we know it."
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _COURTESY = re.compile(r"\b(sorry|apologi[sz]e|thank you|thanks)\b", re.IGNORECASE)

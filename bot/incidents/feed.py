@@ -5,24 +5,31 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
 from bot import ids
 from bot.incidents import keys, severities, timeline
-from bot.incidents.base import Flows, approver
+from bot.incidents.base import FlowDeps, Flows, approver
 from bot.incidents.errors import UserError
 from bot.incidents.mirror import check_impact
-from bot.render.entries import ENTRY_TEXT_LIMIT, PHASES, update_modal
-from bot.render.text import clock_time, mention
+from bot.render.entries import UpdateForm
+from bot.render.text import clock_time
 from bot.store.db import session_scope
 from bot.store.models import APPROVED, DRAFT, REJECTED, RESOLUTION, SUPERSEDED, Entry, Incident, OutboxMessage
+from bot.vocabulary import (
+    CAUSE_LIMIT,
+    ENTRY_TEXT_LIMIT,
+    NO_NEW_INFORMATION,
+    REASON_LIMIT,
+    UPDATE_PHASES,
+    Phase,
+    Said,
+    User,
+)
 
-CAUSE_LIMIT = 300
-REASON_LIMIT = 300
-RESOLVED = "resolved"
-_PHASE_PREFIX = re.compile(r"^\s*(investigating|identified|monitoring|resolved)\s*:\s*", re.IGNORECASE)
+_PHASE_PREFIX = re.compile(rf"^\s*({'|'.join(Phase)})\s*:\s*", re.IGNORECASE)
 
 
 class OnResolved(Protocol):
@@ -40,13 +47,13 @@ class Feed(Flows):
 
     def __init__(
         self,
+        deps: FlowDeps,
         *,
         on_resolved: OnResolved = _nothing_more,
         sender_for: Callable[[str], str] = lambda _by: "the team",
         on_corrected: Callable[[Session, Incident, Entry], None] = lambda _session, _incident, _entry: None,
-        **shared: Any,
     ) -> None:
-        super().__init__(**shared)
+        super().__init__(deps)
         self._on_resolved = on_resolved
         self._sender_for = sender_for
         self._on_corrected = on_corrected  # e.g. a corrected resolution re-renders the unsent customer email
@@ -58,10 +65,10 @@ class Feed(Flows):
         match = _PHASE_PREFIX.match(text)
         if match:
             phase, text = match.group(1).lower(), text[match.end() :]
-        if phase == RESOLVED:
-            raise UserError("To resolve, use `/incident resolve &lt;one sentence on the cause&gt;`.")
-        if phase is not None and phase not in PHASES:
-            raise UserError(f"Unknown status “{phase}”. Use one of {', '.join(PHASES)}.")
+        if phase == Phase.RESOLVED:
+            raise UserError("To resolve, use `/incident resolve <one sentence on the cause>`.")
+        if phase is not None and phase not in UPDATE_PHASES:
+            raise UserError(f"Unknown status “{phase}”. Use one of {', '.join(UPDATE_PHASES)}.")
         clean = self._check_text(text)
         with session_scope(self._engine) as session:
             incident = self._find(session, channel_id=channel_id, lock=True)
@@ -81,24 +88,26 @@ class Feed(Flows):
             raise UserError(f"The cause is {len(clean_cause)} characters; keep it to one sentence ({CAUSE_LIMIT}).")
         with session_scope(self._engine) as session:
             incident = self._find(session, channel_id=channel_id, lock=True)
-            text = self._notices.draft_text(incident, RESOLVED)
-            entry = self._draft(session, incident, text=text, phase=RESOLVED, by=by, kind=RESOLUTION, cause=clean_cause)
+            text = self._notices.draft_text(incident, Phase.RESOLVED)
+            entry = self._draft(
+                session, incident, text=text, phase=Phase.RESOLVED, by=by, kind=RESOLUTION, cause=clean_cause
+            )
         self._on_commit()
         return entry
 
-    def update_modal(self, *, channel_id: str | None = None, incident_id: int | None = None) -> dict[str, Any]:
-        """The `/incident update` modal, prefilled from the templates for the incident's severity."""
+    def update_form(self, *, channel_id: str | None = None, incident_id: int | None = None) -> UpdateForm:
+        """What the `/incident update` form offers: a draft per status from the severity's templates."""
         with Session(self._engine) as session:
             incident = self._find(session, channel_id=channel_id, incident_id=incident_id)
-        drafts = {phase: self._notices.draft_text(incident, phase) for phase in PHASES}
-        current = incident.status if incident.status in PHASES else PHASES[0]
-        return update_modal(channel_id=incident.channel_id, phase=current, templates=drafts)
+        drafts = {phase: self._notices.draft_text(incident, phase) for phase in UPDATE_PHASES}
+        current = Phase(incident.status) if incident.status in UPDATE_PHASES else UPDATE_PHASES[0]
+        return UpdateForm(channel_id=incident.channel_id, phase=current, drafts=drafts)
 
     def draft_no_news(self, *, incident_id: int, by: str) -> Entry:
         """The one-click "no new information" draft, from the severity's template; it still needs approval."""
         with session_scope(self._engine) as session:
             incident = self._find(session, incident_id=incident_id, lock=True)
-            text = self._notices.draft_text(incident, "no_new_information")
+            text = self._notices.draft_text(incident, NO_NEW_INFORMATION)
             waiting = select(Entry.id).where(Entry.incident_id == incident_id, Entry.state == DRAFT, Entry.text == text)
             if session.exec(waiting).first() is not None:
                 raise UserError(f"A “no new information” draft for {incident.ref} is already waiting for approval.")
@@ -122,7 +131,7 @@ class Feed(Flows):
             entry.state, entry.decided_by, entry.decided_at = APPROVED, by, now
             incident.last_update_at = now
             if entry.kind == RESOLUTION:
-                incident.status, incident.resolved_at = RESOLVED, now
+                incident.status, incident.resolved_at = Phase.RESOLVED, now
             else:
                 entry.next_update_due_at = now + self._playbook.severities[incident.severity].cadence
                 incident.next_update_due_at = entry.next_update_due_at
@@ -327,12 +336,12 @@ class Feed(Flows):
             raise UserError(
                 "An update needs text: `/incident update Checkout is failing for all card payments; we are "
                 "investigating.` (or `/incident update` alone for a form).",
-                field="text",
+                field=ids.TEXT_BLOCK,
             )
         if len(clean) > ENTRY_TEXT_LIMIT:
             raise UserError(
                 f"The update is {len(clean)} characters; keep it to 2–3 sentences ({ENTRY_TEXT_LIMIT} at most).",
-                field="text",
+                field=ids.TEXT_BLOCK,
             )
         return clean
 
@@ -340,26 +349,26 @@ class Feed(Flows):
         self._check_approver(incident, by)
         zone = self._playbook.zone
         when = clock_time(entry.decided_at, zone) if entry.decided_at else ""
-        who = mention(entry.decided_by) if entry.decided_by else "someone"
+        who: Said = User(entry.decided_by) if entry.decided_by else "someone"
         if entry.state == APPROVED:
-            raise UserError(f"This update was already approved by {who} at {when}; it has been posted once.")
+            raise UserError("This update was already approved by ", who, f" at {when}; it has been posted once.")
         if entry.state == REJECTED:
             raise UserError(
-                f"This draft was rejected by {who} at {when} and can't be approved or edited. "
-                "Draft a new one with `/incident update &lt;text&gt;`."
-            )
+                "This draft was rejected by ", who, f" at {when} and can't be approved or edited. "
+                "Draft a new one with `/incident update <text>`."
+            )  # fmt: skip
         if entry.state == SUPERSEDED:
             resolved = incident.resolved_at is not None and entry.decided_at == incident.resolved_at
             newer = "the resolution" if resolved else "a newer update"
             after = (
                 f"{incident.ref} is resolved."
                 if incident.resolved_at is not None
-                else "To say something new, draft it with `/incident update &lt;text&gt;`."
+                else "To say something new, draft it with `/incident update <text>`."
             )
             raise UserError(
-                f"This draft was superseded at {when}, when {who} approved {newer}: it can no longer be approved, "
-                f"edited or rejected, and nothing from it will be posted. {after}"
-            )
+                f"This draft was superseded at {when}, when ", who, f" approved {newer}: it can no longer be "
+                f"approved, edited or rejected, and nothing from it will be posted. {after}"
+            )  # fmt: skip
         assert entry.state == DRAFT
 
     def _check_correctable(self, entry: Entry, incident: Incident, *, by: str) -> None:
@@ -372,9 +381,9 @@ class Feed(Flows):
         if by != allowed:
             role = "the communicator" if incident.communicator_id else "the incident lead (no communicator yet)"
             raise UserError(
-                f"Only {mention(allowed)}, {role}, can approve, edit, reject or correct {incident.ref}'s updates. "
+                "Only ", User(allowed), f", {role}, can approve, edit, reject or correct {incident.ref}'s updates. "
                 "Send them your suggestion in the war room."
-            )
+            )  # fmt: skip
 
 
 def _iso(moment: object) -> str | None:

@@ -11,10 +11,11 @@ from datetime import datetime
 
 from bot.incidents.errors import UserError
 from bot.playbook import Playbook, Severity
-from bot.render.blocks import IMPACT_LIMIT, Message, text_message
+from bot.render.blocks import Message, text_message
 from bot.render.templates import Templates
 from bot.render.text import clock_time, day_and_time, span
 from bot.store.models import Entry, Incident
+from bot.vocabulary import IMPACT_LIMIT
 
 _SECOND_SENTENCE = re.compile(r"[.!?]\s+[A-Z]")  # "U.S. customers" is one sentence; "Fails. We are" is two
 

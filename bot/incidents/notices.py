@@ -8,10 +8,11 @@ from bot.incidents.mirror import MirrorNotices
 from bot.incidents.wording import check
 from bot.playbook import Playbook, Severity
 from bot.render import entries
-from bot.render.blocks import Message, incident_card, nomination_prompt, text_message
+from bot.render.blocks import SECTION_LIMIT, IncidentCard, Message, incident_card, nomination_prompt, text_message
 from bot.render.templates import Templates
 from bot.render.text import clock_time, day_and_time, escape, mention, span
 from bot.store.models import DRAFT, REJECTED, RESOLUTION, SUPERSEDED, Entry, Incident
+from bot.vocabulary import Phase
 
 
 class Notices:
@@ -36,7 +37,7 @@ class Notices:
 
     def card(self, incident: Incident) -> Message:
         """The incident card."""
-        return incident_card(incident, self.playbook)
+        return incident_card(card_of(incident), self.playbook)
 
     def nomination_prompt(self, incident: Incident) -> Message:
         """The lead's picker for the communicator."""
@@ -45,7 +46,8 @@ class Notices:
             ref=incident.ref,
             due=clock_time(incident.next_update_due_at, self.playbook.zone),
         )
-        return nomination_prompt(incident, prompt)
+        assert incident.id is not None
+        return nomination_prompt(incident.id, prompt)
 
     def communicator_named(self, incident: Incident, *, by: str) -> Message:
         """The war room's announcement of the communicator."""
@@ -107,7 +109,7 @@ class Notices:
 
     def first_draft(self, incident: Incident) -> str:
         """The "Investigating" entry that writes itself on declaration."""
-        return self.draft_text(incident, "investigating")
+        return self.draft_text(incident, Phase.INVESTIGATING)
 
     def draft_card(self, incident: Incident, entry: Entry, *, holder: str | None = None) -> Message:
         """The draft card in the war room (or `holder`'s copy by DM): buttons only while it is theirs to act on."""
@@ -200,7 +202,7 @@ class Notices:
             now_for=now_for if holder not in (None, now_for) else None,
         )
         card = self.draft_card(incident, entry, holder=holder)
-        return Message(text=f"{intro}\n{card.text}"[:3000], blocks=[*text_message(intro).blocks, *card.blocks])
+        return Message(text=f"{intro}\n{card.text}"[:SECTION_LIMIT], blocks=[*text_message(intro).blocks, *card.blocks])
 
     def entry_post(self, incident: Incident, entry: Entry, *, war_room: bool, highest: str | None = None) -> Message:
         """An approved entry, exactly as posted to the war room and to the mirror (under `highest` if given)."""
@@ -255,6 +257,22 @@ class Notices:
         """The usage message."""
         severities = [(name, severity.label) for name, severity in self.playbook.severities.items()]
         return self.templates.render("help.md.j2", severities=severities)
+
+
+def card_of(incident: Incident) -> IncidentCard:
+    """The incident card's values, read from the incident."""
+    return IncidentCard(
+        ref=incident.ref,
+        title=incident.title,
+        severity=incident.severity,
+        status=incident.status,
+        lead_id=incident.lead_id,
+        communicator_id=incident.communicator_id,
+        declared_at=incident.declared_at,
+        next_update_due_at=incident.next_update_due_at,
+        resolved_at=incident.resolved_at,
+        updated_once=incident.last_update_at is not None,
+    )
 
 
 def _due_in(due: datetime, now: datetime) -> str:

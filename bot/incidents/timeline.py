@@ -8,21 +8,23 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.store.models import Incident, TimelineEvent
+from bot.vocabulary import Event
 
-DECLARED = "declared"
-COMMUNICATOR_NOMINATED = "communicator_nominated"
-SEVERITY_CHANGED = "severity_changed"
-DRAFTED = "drafted"
-EDITED = "edited"
-APPROVED = "approved"
-REJECTED = "rejected"
-SUPERSEDED = "superseded"
-CORRECTED = "corrected"
-RESOLVED = "resolved"
-MIRROR_UNREACHABLE = "mirror_unreachable"
-WAR_ROOM_UNREACHABLE = "war_room_unreachable"
-IMPACT_PROPOSED = "impact_proposed"
-IMPACT_APPROVED = "impact_approved"
+# The event kinds the flows record, by the names they import; the values are spelled once, in bot/vocabulary.py.
+DECLARED = Event.DECLARED
+COMMUNICATOR_NOMINATED = Event.COMMUNICATOR_NOMINATED
+SEVERITY_CHANGED = Event.SEVERITY_CHANGED
+DRAFTED = Event.DRAFTED
+EDITED = Event.EDITED
+APPROVED = Event.APPROVED
+REJECTED = Event.REJECTED
+SUPERSEDED = Event.SUPERSEDED
+CORRECTED = Event.CORRECTED
+RESOLVED = Event.RESOLVED
+MIRROR_UNREACHABLE = Event.MIRROR_UNREACHABLE
+WAR_ROOM_UNREACHABLE = Event.WAR_ROOM_UNREACHABLE
+IMPACT_PROPOSED = Event.IMPACT_PROPOSED
+IMPACT_APPROVED = Event.IMPACT_APPROVED
 
 
 def record(session: Session, incident: Incident, kind: str, *, by: str | None, at: datetime, **data: Any) -> None:

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.incidents.errors import UserError
 from bot.listeners.intake import VERIFIED, MalformedRequest
+from bot.render.text import said
 
 log = logging.getLogger(__name__)
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -59,8 +60,8 @@ def register(app: App) -> None:
 
 def explain(error: Exception, body: dict[str, Any]) -> str:
     """What to tell the person: the mistake itself, or an honest note with a reference for the logs."""
-    if isinstance(error, UserError):
-        return error.message
+    if isinstance(error, UserError):  # plain text from the domain: escaped here, its people mentioned
+        return said(error.parts)
     reference = uuid.uuid4().hex[:8]
     log.error("unexpected error %s handling %s", reference, body.get("type") or body.get("command"), exc_info=error)
     return (

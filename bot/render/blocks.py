@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -22,7 +23,7 @@ from slack_sdk.models.views import View
 from bot import ids
 from bot.playbook import Playbook
 from bot.render.text import clock_time, escape, mention
-from bot.store.models import Incident
+from bot.vocabulary import IMPACT_LIMIT, TITLE_LIMIT
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,26 @@ class Message:
     blocks: list[dict[str, Any]] = field(default_factory=list)
 
 
-SECTION_LIMIT = 3000
-IMPACT_LIMIT = 200  # the public impact line: one sentence
+# Slack's limits, in characters (https://api.slack.com/reference/block-kit/blocks).
+SECTION_LIMIT = 3000  # a section's text
+HEADER_LIMIT = 150  # a header's text
+OPTION_LIMIT = 75  # an option's (and a button's) text
+
+
+@dataclass(frozen=True)
+class IncidentCard:
+    """What the incident card shows, as plain values: the domain builds it from the incident."""
+
+    ref: str
+    title: str
+    severity: str
+    status: str
+    lead_id: str
+    communicator_id: str | None
+    declared_at: datetime
+    next_update_due_at: datetime
+    resolved_at: datetime | None
+    updated_once: bool  # whether a public update has gone out (the next one is then not the first)
 
 
 def text_message(text: str) -> Message:
@@ -58,11 +77,11 @@ def severity_label(playbook: Playbook, severity: str) -> str:
     return f"{severity} · {known.label}" if known else severity
 
 
-def incident_card(incident: Incident, playbook: Playbook) -> Message:
+def incident_card(incident: IncidentCard, playbook: Playbook) -> Message:
     """The incident card in the war room, updated in place as the incident changes."""
     zone = playbook.zone
     communicator = mention(incident.communicator_id) if incident.communicator_id else "_not yet nominated_"
-    due_label = "First public update due" if incident.last_update_at is None else "Next public update due"
+    due_label = "Next public update due" if incident.updated_once else "First public update due"
     fields = [
         f"*Status*\n{incident.status.capitalize()}",
         f"*Severity*\n{escape(severity_label(playbook, incident.severity))}",
@@ -75,7 +94,7 @@ def incident_card(incident: Incident, playbook: Playbook) -> Message:
     ]
     header = f"{incident.ref} · {severity_label(playbook, incident.severity)}"
     blocks = [
-        HeaderBlock(text=PlainTextObject(text=header[:150])),
+        HeaderBlock(text=PlainTextObject(text=header[:HEADER_LIMIT])),
         SectionBlock(text=MarkdownTextObject(text=f"*{escape(incident.title)}*")),
         SectionBlock(fields=[MarkdownTextObject(text=item) for item in fields]),
         ContextBlock(
@@ -86,14 +105,14 @@ def incident_card(incident: Incident, playbook: Playbook) -> Message:
     return Message(text=text, blocks=[block.to_dict() for block in blocks])
 
 
-def nomination_prompt(incident: Incident, prompt: str) -> Message:
+def nomination_prompt(incident_id: int, prompt: str) -> Message:
     """The lead's ephemeral user picker for naming the communicator."""
     picker = UserSelectElement(
         action_id=ids.NOMINATE_ACTION,
         placeholder=PlainTextObject(text="Choose the communicator"),
     )
     block = SectionBlock(
-        block_id=f"{ids.NOMINATE_BLOCK_PREFIX}{incident.id}",
+        block_id=f"{ids.NOMINATE_BLOCK_PREFIX}{incident_id}",
         text=MarkdownTextObject(text=prompt),
         accessory=picker,
     )
@@ -102,7 +121,9 @@ def nomination_prompt(incident: Incident, prompt: str) -> Message:
 
 def declare_modal(*, channel_id: str, playbook: Playbook) -> dict[str, Any]:
     """The modal that `/incident declare` with no arguments opens."""
-    options = [Option(value=name, text=severity_label(playbook, name)[:75]) for name in playbook.severity_names()]
+    options = [
+        Option(value=name, text=severity_label(playbook, name)[:OPTION_LIMIT]) for name in playbook.severity_names()
+    ]
     view = View(
         type="modal",
         callback_id=ids.DECLARE_VIEW,
@@ -122,7 +143,7 @@ def declare_modal(*, channel_id: str, playbook: Playbook) -> dict[str, Any]:
                 hint=PlainTextObject(text="What is broken, as the war room would say it. Not shown to customers."),
                 element=PlainTextInputElement(
                     action_id=ids.TITLE_ACTION,
-                    max_length=150,
+                    max_length=TITLE_LIMIT,
                     placeholder=PlainTextObject(text="Checkout API returning 500s"),
                 ),
             ),

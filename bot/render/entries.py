@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -21,11 +23,17 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import ids
-from bot.render.blocks import Message, text_message
+from bot.render.blocks import SECTION_LIMIT, Message, text_message
+from bot.vocabulary import CAUSE_LIMIT, ENTRY_TEXT_LIMIT, UPDATE_PHASES, Phase
 
-PHASES = ("investigating", "identified", "monitoring")
-ENTRY_TEXT_LIMIT = 1000
-_SECTION_LIMIT = 3000  # Slack's limit on a section's text; escaping can make a 1,000-character entry longer
+
+@dataclass(frozen=True)
+class UpdateForm:
+    """What `/incident update` with no text offers: a draft per status, starting at the incident's own."""
+
+    channel_id: str
+    phase: Phase
+    drafts: Mapping[Phase, str]
 
 
 def draft_card(
@@ -34,7 +42,7 @@ def draft_card(
     """A draft entry: its text, the wording check's warnings, and Approve / Edit / Reject (or the decision)."""
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=headline)),
-        SectionBlock(text=MarkdownTextObject(text=_quote(text)[:_SECTION_LIMIT])),
+        SectionBlock(text=MarkdownTextObject(text=_quote(text)[:SECTION_LIMIT])),
     ]
     if warnings and decided is None:
         lines = "\n".join(f"• {warning}" for warning in warnings)
@@ -56,7 +64,7 @@ def draft_card(
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
     else:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=decided)]))
-    return Message(text=f"{headline}\n{text}"[:3000], blocks=[block.to_dict() for block in blocks])
+    return Message(text=f"{headline}\n{text}"[:SECTION_LIMIT], blocks=[block.to_dict() for block in blocks])
 
 
 def entry_post(rendered: str, *, entry_id: int, correctable: bool) -> Message:
@@ -71,14 +79,15 @@ def entry_post(rendered: str, *, entry_id: int, correctable: bool) -> Message:
     return Message(text=message.text, blocks=[*message.blocks, button.to_dict()])
 
 
-def update_modal(*, channel_id: str, phase: str, templates: dict[str, str]) -> dict[str, Any]:
-    """`/incident update` with no text: the phase and the text, prefilled from the severity's template."""
-    options = [Option(value=name, text=name.capitalize()) for name in PHASES]
-    initial = next((option for option in options if option.value == phase), options[0])
+def update_modal(form: UpdateForm) -> dict[str, Any]:
+    """`/incident update` with no text: the status and the text, prefilled from the severity's template."""
+    options = [Option(value=phase, text=phase.capitalize()) for phase in UPDATE_PHASES]
+    phase = form.phase if form.phase in UPDATE_PHASES else UPDATE_PHASES[0]
+    initial = options[UPDATE_PHASES.index(phase)]
     view = View(
         type="modal",
         callback_id=ids.UPDATE_VIEW,
-        private_metadata=json.dumps({"channel": channel_id}),
+        private_metadata=json.dumps({"channel": form.channel_id}),
         title=PlainTextObject(text="Draft an update"),
         submit=PlainTextObject(text="Draft"),
         close=PlainTextObject(text="Cancel"),
@@ -88,7 +97,7 @@ def update_modal(*, channel_id: str, phase: str, templates: dict[str, str]) -> d
                 label=PlainTextObject(text="Status"),
                 element=StaticSelectElement(action_id=ids.PHASE_ACTION, options=options, initial_option=initial),
             ),
-            _text_input(label="Update (2–3 sentences, factual)", initial=templates.get(initial.value or "", "")),
+            _text_input(label="Update (2–3 sentences, factual)", initial=form.drafts.get(phase, "")),
         ],
     )
     return view.to_dict()
@@ -102,7 +111,7 @@ def edit_modal(*, entry_id: int, text: str, cause: str | None, correcting: bool)
             InputBlock(
                 block_id=ids.CAUSE_BLOCK,
                 label=PlainTextObject(text="Cause (one honest sentence)"),
-                element=PlainTextInputElement(action_id=ids.CAUSE_ACTION, initial_value=cause, max_length=300),
+                element=PlainTextInputElement(action_id=ids.CAUSE_ACTION, initial_value=cause, max_length=CAUSE_LIMIT),
             )
         )
     view = View(
@@ -127,7 +136,7 @@ def reject_modal(*, entry_id: int, ref: str, text: str, channel_id: str, reason_
         submit=PlainTextObject(text="Reject"),
         close=PlainTextObject(text="Keep it"),
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=f"*{ref}* · the draft:\n{_quote(text)}"[:_SECTION_LIMIT])),
+            SectionBlock(text=MarkdownTextObject(text=f"*{ref}* · the draft:\n{_quote(text)}"[:SECTION_LIMIT])),
             InputBlock(
                 block_id=ids.REASON_BLOCK,
                 label=PlainTextObject(text="Reason (optional)"),

@@ -21,9 +21,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import ids
-from bot.render.blocks import Message, text_message
+from bot.render.blocks import HEADER_LIMIT, SECTION_LIMIT, Message, text_message
+from bot.vocabulary import Check
 
-_CODE_LIMIT = 2990  # a section's 3,000 characters, less the fences
+_CODE_LIMIT = SECTION_LIMIT - 10  # a section's characters, less the fences
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,9 @@ class Line:
 
 def checklist(*, title: str, lines: list[Line], incident_id: int) -> Message:
     """The follow-up checklist, one line per follow-up, each with its buttons."""
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=title[:150]))]
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=title[:HEADER_LIMIT]))]
     for number, line in enumerate(lines):
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=line.text[:3000])))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=line.text[:SECTION_LIMIT])))
         if line.buttons:
             elements = [
                 ButtonElement(text=label, action_id=action, value=str(incident_id), style=style)
@@ -46,7 +47,7 @@ def checklist(*, title: str, lines: list[Line], incident_id: int) -> Message:
             ]
             blocks.append(ActionsBlock(block_id=f"follow_up:{incident_id}:{number}", elements=elements))
     text = title + "\n" + "\n".join(line.text for line in lines)
-    return Message(text=text[:3000], blocks=[block.to_dict() for block in blocks])
+    return Message(text=text[:SECTION_LIMIT], blocks=[block.to_dict() for block in blocks])
 
 
 def postmortem_modal(*, incident_id: int, ref: str) -> dict[str, Any]:
@@ -69,7 +70,7 @@ def postmortem_modal(*, incident_id: int, ref: str) -> dict[str, Any]:
     return view.to_dict()
 
 
-AUDIT_MARKS = {"passed": "✅", "failed": "❌", "pending": "⏳"}
+AUDIT_MARKS: dict[str, str] = {Check.PASSED: "✅", Check.FAILED: "❌", Check.PENDING: "⏳"}
 
 
 def prevention_modal(*, incident_id: int, ref: str, current: str | None, limit: int) -> dict[str, Any]:
@@ -107,7 +108,7 @@ def email_shown(*, intro: str, email: str) -> Message:
         else:
             chunks.append(line[:_CODE_LIMIT])
     code = [SectionBlock(text=MarkdownTextObject(text=f"```\n{chunk}\n```")).to_dict() for chunk in chunks]
-    return Message(text=f"{intro}\n```\n{email}\n```"[:3000], blocks=[*text_message(intro).blocks, *code])
+    return Message(text=f"{intro}\n```\n{email}\n```"[:SECTION_LIMIT], blocks=[*text_message(intro).blocks, *code])
 
 
 def audit_message(*, title: str, answers: list[tuple[str, str, str]], metrics: list[tuple[str, str]]) -> Message:
@@ -115,9 +116,9 @@ def audit_message(*, title: str, answers: list[tuple[str, str, str]], metrics: l
     lines = [f"{AUDIT_MARKS[state]} *{question}*\n      {evidence}" for state, question, evidence in answers]
     figures = "\n".join(f"• {name}: *{value}*" for name, value in metrics)
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=title[:150])),
-        SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:3000])),
-        SectionBlock(text=MarkdownTextObject(text=f"*Metrics*\n{figures}"[:3000])),
+        HeaderBlock(text=PlainTextObject(text=title[:HEADER_LIMIT])),
+        SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:SECTION_LIMIT])),
+        SectionBlock(text=MarkdownTextObject(text=f"*Metrics*\n{figures}"[:SECTION_LIMIT])),
     ]
     text = title + "\n" + "\n".join(lines) + "\n" + figures
-    return Message(text=text[:3000], blocks=[block.to_dict() for block in blocks])
+    return Message(text=text[:SECTION_LIMIT], blocks=[block.to_dict() for block in blocks])

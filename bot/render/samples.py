@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.playbook import Playbook
 from bot.render.text import clock_time, day_and_time, span
+from bot.vocabulary import DRAFT_TEMPLATES, EntryState, Phase
 
-DRAFT_PHASES = ("investigating", "identified", "monitoring", "resolved", "no_new_information")
 _LEAD, _COMMUNICATOR, _WAR_ROOM, _MIRROR = "ULEAD0001", "UDANA0001", "CWARROOM1", "CMIRROR01"
 _IMPACT = "Checkout and card payments fail for all customers in the EU"
 
@@ -102,7 +102,7 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
         "draft_dm.md.j2": [
             {"ref": "INC-42", "channel": _WAR_ROOM, "resolution": resolution, "state": state, "now_for": now_for}
             for resolution in (False, True)
-            for state in ("draft", "approved", "rejected", "superseded")
+            for state in EntryState
             for now_for in (None, _COMMUNICATOR)
         ],
         "draft_rejected.md.j2": [
@@ -140,7 +140,8 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
             }
         ],
         "entry.md.j2": [
-            {**entry, "impact": impact, "phase": "Investigating", "next_update": due} for impact in impacts
+            {**entry, "impact": impact, "phase": Phase.INVESTIGATING.capitalize(), "next_update": due}
+            for impact in impacts
         ],
         "help.md.j2": [{"severities": [(key, level.label) for key, level in playbook.severities.items()]}],
         "mirror_reachable.md.j2": [{"ref": "INC-42"}],
@@ -191,7 +192,7 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
                 for key, level in playbook.severities.items()
                 for impact in impacts
             ]
-            for phase in DRAFT_PHASES
+            for phase in DRAFT_TEMPLATES
         },
     }
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from bot.vocabulary import Channel, Said, User
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -71,6 +74,19 @@ def channel_link(channel_id: str) -> Mrkdwn:
     if not _CHANNEL_ID.match(channel_id):
         raise ValueError(f"not a channel ID: {channel_id!r}")
     return Mrkdwn(f"<#{channel_id}>")
+
+
+def said(parts: Iterable[Said]) -> Mrkdwn:
+    """Plain text with the people and channels it names, as mrkdwn: the text escaped, the references mentioned."""
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, User):
+            out.append(mention(part.id))
+        elif isinstance(part, Channel):
+            out.append(channel_link(part.id))
+        else:
+            out.append(escape(part))
+    return Mrkdwn("".join(out))
 
 
 def clock_time(moment: datetime, zone: ZoneInfo) -> str:
