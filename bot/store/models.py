@@ -10,6 +10,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from bot.vocabulary import POSTMORTEM_URL_LIMIT, TITLE_LIMIT, EntryKind, EntryState, OutboxState
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC as a naive timestamp on every backend and hands back aware UTC datetimes."""
@@ -68,7 +70,7 @@ class Incident(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
-    title: str = Field(sa_column=Column(String(150), nullable=False))
+    title: str = Field(sa_column=Column(String(TITLE_LIMIT), nullable=False))
     severity: str = Field(sa_column=Column(String(10), nullable=False))
     status: str = Field(sa_column=Column(String(20), nullable=False))
     lead_id: str = Field(sa_column=Column(String(32), nullable=False))
@@ -91,7 +93,7 @@ class Incident(SQLModel, table=True):
     credits: str | None = Field(default=None, sa_column=Column(String(12), nullable=True))
     credits_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     credits_at: datetime | None = _when(nullable=True)
-    postmortem_url: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
+    postmortem_url: str | None = Field(default=None, sa_column=Column(String(POSTMORTEM_URL_LIMIT), nullable=True))
     postmortem_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     postmortem_at: datetime | None = _when(nullable=True)
     postmortem_reminded_at: datetime | None = _when(nullable=True)
@@ -123,9 +125,10 @@ class TimelineEvent(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-PENDING = "pending"
-DELIVERED = "delivered"
-FAILED = "failed"
+# The names the store's callers import; the values are spelled once, in bot/vocabulary.py.
+PENDING = OutboxState.PENDING
+DELIVERED = OutboxState.DELIVERED
+FAILED = OutboxState.FAILED
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -167,12 +170,12 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
 
 
-DRAFT = "draft"
-APPROVED = "approved"
-REJECTED = "rejected"
-SUPERSEDED = "superseded"
-UPDATE = "update"
-RESOLUTION = "resolution"
+DRAFT = EntryState.DRAFT
+APPROVED = EntryState.APPROVED
+REJECTED = EntryState.REJECTED
+SUPERSEDED = EntryState.SUPERSEDED
+UPDATE = EntryKind.UPDATE
+RESOLUTION = EntryKind.RESOLUTION
 
 
 class Entry(SQLModel, table=True):
