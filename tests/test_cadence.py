@@ -1,14 +1,27 @@
 """Update on a clock: the communicator is reminded before each committed update, told when it is overdue,
-and the lead is told when it slips further. Each reminder exactly once. Time is moved by hand here."""
+and the lead is told when it slips further. Each reminder exactly once.
+
+Time is moved by hand, and the scheduler and the delivery are driven by the test (`tick()`), not by background
+threads: after each tick everything owed has reached the fake Slack, so "exactly once" is asserted, not hoped for.
+"""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
-from bot.scheduler.ticking import TICK_SECONDS
+import pytest
+
 from tests.support.fake_slack import Call
 from tests.support.feed import approve, click, opened_view
 from tests.support.harness import DANA, ERIN, LEAD, WAR_ROOM, Harness, running, start_fake_slack
+
+
+@pytest.fixture
+def warroom(database_url: str) -> Iterator[Harness]:
+    """Warroom without background workers: each test ticks the scheduler and drains the outbox itself."""
+    with running(database_url, background=False) as harness:
+        yield harness
 
 
 def _named(warroom: Harness) -> None:
@@ -37,36 +50,32 @@ def _in_card_thread(warroom: Harness, call: Call) -> bool:
     return card is not None and call.params.get("thread_ts") == card and not call.params.get("reply_broadcast")
 
 
-def _settle(warroom: Harness) -> None:
-    """Let the scheduler tick at least twice (it ticks every 0.5 s), then the outbox drain."""
-    time.sleep(2 * TICK_SECONDS + 0.2)
-    warroom.wait_until(lambda: all(r.state != "pending" for r in warroom.outbox()))
-    warroom.fake.quiet(0.3)
-
-
 def test_the_communicator_gets_a_heads_up_before_the_update_is_due(warroom: Harness) -> None:
     _named(warroom)
     _to(warroom, "14:03:59")
-    _settle(warroom)
+    warroom.tick()
     assert _dms(warroom, DANA, "is due by") == []
 
     _to(warroom, "14:04:00")
+    warroom.tick()
 
-    [dm] = warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "is due by" in c.text)
+    [dm] = _dms(warroom, DANA, "is due by")
     assert "*INC-1: the next public update is due by 14:07 UTC* (3 min left)" in dm.text
     assert "(3 min left) in <#CWARROOM1>" in dm.text
     assert "Warroom's automatic draft from 14:02 UTC is waiting for your approval there." in dm.text
     [button] = [e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]]
     assert (button["text"]["text"], button["action_id"]) == ("Draft update", "reminder_draft_update")
+    warroom.tick()
     _to(warroom, "14:05:30")
-    _settle(warroom)
-    assert len(_dms(warroom, DANA, "is due by")) == 1, "each reminder once"
+    warroom.tick()
+    assert _dms(warroom, DANA, "is due by") == [dm], "each reminder once"
 
 
 def test_draft_update_in_the_heads_up_opens_the_prefilled_modal(warroom: Harness) -> None:
     _named(warroom)
     _to(warroom, "14:04:00")
-    warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "is due by" in c.text)
+    warroom.tick()
+    assert len(_dms(warroom, DANA, "is due by")) == 1
 
     click(warroom, "reminder_draft_update", 1, by=DANA, channel="DDANA0001")
 
@@ -78,8 +87,9 @@ def test_draft_update_in_the_heads_up_opens_the_prefilled_modal(warroom: Harness
 def test_an_overdue_update_is_flagged_with_a_one_click_no_news_draft(warroom: Harness) -> None:
     _named(warroom)
     _to(warroom, "14:07:00")
+    warroom.tick()
 
-    [dm] = warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "overdue" in c.text)
+    [dm] = _dms(warroom, DANA, "overdue")
     assert "*Update overdue: committed for 14:07 UTC* (INC-1)" in dm.text
     [button] = [e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]]
     assert button["action_id"] == "draft_no_new_information"
@@ -91,26 +101,27 @@ def test_an_overdue_update_is_flagged_with_a_one_click_no_news_draft(warroom: Ha
     assert "already waiting for approval" in warroom.fake.wait_response("nn2")[0].text
     no_news = [e for e in warroom.entries() if "no new information" in e.text]
     assert len(no_news) == 1 and no_news[0].state == "draft" and no_news[0].drafted_by == ERIN
-    _settle(warroom)
-    assert len(_dms(warroom, DANA, "Update overdue")) == 1
+    warroom.tick()
+    assert _dms(warroom, DANA, "Update overdue") == [dm]
     assert _room(warroom, "Update overdue") == [], "only the communicator can act on it: told by DM, not twice"
 
 
 def test_the_lead_is_told_once_when_the_update_slips_further(warroom: Harness) -> None:
     _named(warroom)
     _to(warroom, "14:11:59")
-    _settle(warroom)
+    warroom.tick()
     assert _room(warroom, "is 4 min overdue") == [] and _dms(warroom, LEAD, "overdue") == []
 
     _to(warroom, "14:12:00")
+    warroom.tick()
 
-    [room] = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "min overdue" in c.text)
+    [room] = _room(warroom, "min overdue")
     assert f"<@{LEAD}> INC-1's public update, committed for 14:07 UTC, is 5 min overdue." in room.text
     assert f"<@{DANA}> is the communicator" in room.text
     assert _in_card_thread(warroom, room), "in the card's thread, where the mention still notifies the lead"
     _to(warroom, "14:30:00")
-    _settle(warroom)
-    assert len(_room(warroom, "min overdue")) == 1 and _dms(warroom, LEAD, "min overdue") == []
+    warroom.tick()
+    assert _room(warroom, "min overdue") == [room] and _dms(warroom, LEAD, "min overdue") == []
     kinds = [e.data["reminder"] for e in warroom.events("reminder_sent")]
     assert sorted(kinds) == ["escalation", "overdue"]
 
@@ -118,12 +129,15 @@ def test_the_lead_is_told_once_when_the_update_slips_further(warroom: Harness) -
 def test_without_a_communicator_the_lead_is_reminded_and_the_room_told(warroom: Harness) -> None:
     warroom.declare()
     _to(warroom, "14:04:00")
+    warroom.tick()
 
-    [dm] = warroom.fake.wait_for("chat.postMessage", channel=LEAD, where=lambda c: "is due by" in c.text)
+    [dm] = _dms(warroom, LEAD, "is due by")
     assert "nobody is the communicator yet" in dm.text
-    [room] = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Nobody owns" in c.text)
+    [room] = _room(warroom, "Nobody owns")
     assert "*Nobody owns communication for INC-1 yet.*" in room.text and f"<@{LEAD}> gets the reminders" in room.text
     assert _in_card_thread(warroom, room)
+    warroom.tick()
+    assert _dms(warroom, LEAD, "is due by") == [dm] and _room(warroom, "Nobody owns") == [room], "told once"
 
 
 def test_an_approved_entry_commits_the_next_time_and_cancels_the_old_one(warroom: Harness) -> None:
@@ -132,10 +146,11 @@ def test_an_approved_entry_commits_the_next_time_and_cancels_the_old_one(warroom
     approve(warroom, warroom.entries()[0].id or 0, by=DANA)  # next update by 14:20
 
     _to(warroom, "14:16:59")
-    _settle(warroom)
+    warroom.tick()
     assert _dms(warroom, DANA, "overdue") == [], "the 14:07 commitment was met"
     _to(warroom, "14:17:00")
-    [dm] = warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "due by 14:20 UTC" in c.text)
+    warroom.tick()
+    [dm] = _dms(warroom, DANA, "due by 14:20 UTC")
     assert "(3 min left)" in dm.text
 
 
@@ -164,7 +179,7 @@ def test_resolving_stops_the_reminders(warroom: Harness) -> None:
     warroom.wait_until(lambda: warroom.incidents()[0].resolved_at)
 
     _to(warroom, "15:00:00")
-    _settle(warroom)
+    warroom.tick()
 
     assert warroom.events("reminder_sent") == []
     assert _dms(warroom, DANA, "due by") == [] and _dms(warroom, DANA, "overdue") == []
@@ -173,29 +188,36 @@ def test_resolving_stops_the_reminders(warroom: Harness) -> None:
 def test_a_restart_sends_what_fell_due_while_down_once(database_url: str) -> None:
     fake = start_fake_slack()
     try:
-        with running(database_url, fake=fake) as before:
+        with running(database_url, fake=fake, background=False) as before:
             _named(before)
             clock = before.clock
         clock.advance(minutes=6)  # 14:08: the 14:07 update fell due while Warroom was down
-        with running(database_url, fake=fake, clock=clock) as after:
-            fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "Update overdue" in c.text)
-            _settle(after)
-        with running(database_url, fake=fake, clock=clock) as again:
-            _settle(again)
+        with running(database_url, fake=fake, clock=clock, background=False) as after:
+            after.tick()
+            assert len(fake.received("chat.postMessage", channel=DANA, where=lambda c: "Update overdue" in c.text)) == 1
+        with running(database_url, fake=fake, clock=clock, background=False) as again:
+            again.tick()
         assert len(fake.received("chat.postMessage", channel=DANA, where=lambda c: "Update overdue" in c.text)) == 1
         assert fake.received("chat.postMessage", channel=DANA, where=lambda c: "is due by" in c.text) == []
     finally:
         fake.stop()
 
 
-def test_two_replicas_send_each_reminder_once(database_url: str) -> None:
+def test_two_replicas_ticking_at_the_same_moment_send_each_reminder_once(database_url: str) -> None:
     fake = start_fake_slack()
     try:
-        with running(database_url, fake=fake) as one, running(database_url, fake=fake, clock=one.clock) as two:
+        with (
+            running(database_url, fake=fake, background=False) as one,
+            running(database_url, fake=fake, clock=one.clock, background=False) as two,
+            ThreadPoolExecutor(max_workers=2) as replicas,
+        ):
             _named(one)
             for moment in ("14:04:00", "14:07:00", "14:12:00"):
                 _to(one, moment)
-                _settle(two)
+                ticks = [replicas.submit(replica.warroom.ticker.tick_now) for replica in (one, two)]
+                assert sum(tick.result(timeout=10) for tick in ticks) == 1, f"one reminder at {moment}, by one replica"
+                one.drain()
+                two.drain()
             kinds = sorted(e.data["reminder"] for e in one.events("reminder_sent"))
         assert kinds == ["escalation", "heads_up", "overdue"]
         assert len(fake.received("chat.postMessage", channel=DANA, where=lambda c: "is due by" in c.text)) == 1

@@ -17,12 +17,13 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot.app import LISTENER_THREADS
 from bot.config import Settings
 from bot.incidents import keys
 from bot.playbook import Playbook, load_playbook
 from bot.runtime import Warroom, build
 from bot.server import EVENTS_PATH, wsgi_app
-from bot.store.models import Entry, Incident, OutboxMessage, SlackMessage, TimelineEvent
+from bot.store.models import PENDING, Entry, Incident, OutboxMessage, SlackMessage, TimelineEvent
 from tests.support.fake_slack import POLL_SECONDS, FakeSlack
 from tests.support.slack_requests import Slack
 
@@ -74,6 +75,7 @@ class Harness:
     warroom: Warroom
     clock: FakeClock
     settings: Settings
+    background: bool = True  # False: no delivery worker or ticker thread; the test calls drain() and tick()
 
     @property
     def engine(self) -> Engine:
@@ -103,13 +105,67 @@ class Harness:
         """Declare through Slack and wait for the card; returns the stored incident."""
         before = len(self.incidents())
         self.command(f"declare {text}", **kwargs)
-        self.fake.wait_for(
-            "chat.postMessage", channel=kwargs.get("channel", WAR_ROOM), where=lambda c: bool(c.text.startswith("INC-"))
-        )
         incident = self.wait_until(lambda: next(iter(self.incidents()[before:]), None))
         assert incident.id is not None
         self.wait_until(lambda: self.card_ts(incident.id or 0))
+        channel = kwargs.get("channel", WAR_ROOM)
+        assert self.fake.received("chat.postMessage", channel=channel, where=lambda c: c.text.startswith("INC-"))
         return incident
+
+    def drain(self, timeout: float = 10.0) -> int:
+        """Let the lazy listeners finish, then deliver everything ready now, until nothing is ready or in flight.
+
+        Returns how many outbox rows this call settled. Afterwards, whatever Warroom owed Slack as of the clock's
+        now has reached the fake Slack, so a test can assert exactly what was sent.
+        """
+        deadline = time.monotonic() + timeout
+        settled = 0
+        while True:
+            self._listeners_finished(timeout=max(0.1, deadline - time.monotonic()))
+            delivered = self.warroom.delivery.drain()
+            settled += delivered
+            if delivered == 0 and not self._in_flight():
+                return settled
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the outbox did not settle within {timeout} s")
+            if delivered == 0:  # the background worker holds a row: let it finish
+                time.sleep(0.01)
+
+    def tick(self) -> int:
+        """Run the cadence tick and every chore once, now, as the scheduler would; then deliver what they owe.
+
+        Returns how much the tick and the chores did (reminders sent, rows pruned, ...).
+        """
+        self.drain()
+        done = self.warroom.ticker.tick_now()
+        self.drain()
+        return done
+
+    def _listeners_finished(self, *, timeout: float) -> None:
+        """Return once every lazy listener submitted so far has finished.
+
+        One waiting task per listener thread: when all of them wait together, no thread runs anything older.
+        """
+        barrier = threading.Barrier(LISTENER_THREADS + 1, timeout=timeout)
+        executor = self.warroom.app.listener_runner.listener_executor
+        waiting = [executor.submit(barrier.wait) for _ in range(LISTENER_THREADS)]
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            raise AssertionError(f"the lazy listeners were still busy after {timeout:.1f} s") from None
+        for future in waiting:
+            future.result(timeout=timeout)
+
+    def _in_flight(self) -> bool:
+        """Whether a worker holds an outbox row it is still delivering."""
+        now = self.clock.now()
+        with Session(self.engine) as session:
+            held = select(OutboxMessage.id).where(
+                col(OutboxMessage.state) == PENDING,
+                col(OutboxMessage.claimed_until).is_not(None),
+                col(OutboxMessage.claimed_until) > now,
+            )
+            return session.exec(held.limit(1)).first() is not None
 
     def card_ts(self, incident_id: int) -> str | None:
         """Where the incident card landed, once it has."""
@@ -122,9 +178,14 @@ class Harness:
             return list(session.exec(select(Entry).order_by(col(Entry.id))))
 
     def wait_until(self, probe: Callable[[], T | None], timeout: float = 5.0) -> T:
-        """Poll `probe` until it returns something truthy (state that a background worker writes)."""
+        """Poll `probe` until it returns something truthy (state that a lazy listener or the delivery writes).
+
+        Without background workers, each poll first drains: what delivery would have written by now, it has.
+        """
         deadline = time.monotonic() + timeout
         while True:
+            if not self.background:
+                self.drain()
             found = probe()
             if found:
                 return found
@@ -153,14 +214,20 @@ def running(
     templates: Path | None = None,
     fake: FakeSlack | None = None,
     clock: FakeClock | None = None,
+    background: bool = True,
 ) -> Iterator[Harness]:
-    """Start Warroom (HTTP, signature checks on) against a fake Slack, and stop what it started afterwards."""
+    """Start Warroom (HTTP, signature checks on) against a fake Slack, and stop what it started afterwards.
+
+    With `background=False` the delivery worker and the ticker are not started: the test drives them with
+    `Harness.drain()` and `Harness.tick()`, and so knows that nothing is still on its way when it asserts.
+    """
     owns_fake = fake is None
     fake = fake or start_fake_slack()
     settings = make_settings(fake=fake, database_url=database_url, warroom_templates=templates)
     clock = clock or FakeClock()
     warroom = build(settings, clock=clock, playbook=playbook or load_playbook())
-    warroom.start()
+    if background:
+        warroom.start()
     server = make_server(
         "127.0.0.1",
         0,
@@ -178,6 +245,7 @@ def running(
             warroom=warroom,
             clock=clock,
             settings=settings,
+            background=background,
         )
     finally:
         server.shutdown()
