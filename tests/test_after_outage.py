@@ -4,7 +4,6 @@ waits for what is not yet due; the customer email reads like a person wrote it; 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,13 +11,20 @@ import pytest
 
 from bot.incidents.wording import internal_identifiers
 from bot.playbook import CustomerEmail, Playbook, PlaybookError, Wording, load_playbook
-from bot.scheduler.ticking import TICK_SECONDS
 from tests.support import followups
+from tests.support.fake_slack import Call
 from tests.support.feed import approve, click, opened_view, text_values, wait_posted
 from tests.support.harness import DANA, LEAD, MIRROR, WAR_ROOM, Harness, running
 
 IMPACT = "Checkout and card payments fail for all customers in the EU"
 ACTIONS = ("followup_credits_offered", "followup_credits_not_owed")
+
+
+@pytest.fixture
+def driven(database_url: str) -> Iterator[Harness]:
+    """Warroom without background workers: the test ticks the scheduler and drains the outbox itself."""
+    with running(database_url, background=False) as harness:
+        yield harness
 
 
 @pytest.fixture
@@ -40,6 +46,8 @@ def signed(database_url: str) -> Iterator[Harness]:
 
 
 def _audit_in_war_room(warroom: Harness, where: str = "Trust audit for INC-1") -> str:
+    if not warroom.background:
+        warroom.drain()
     posted = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: where in c.text)
     updates = warroom.fake.received("chat.update", channel=WAR_ROOM, where=lambda c: "Trust audit for" in c.text)
     return (updates or posted)[-1].text
@@ -93,7 +101,7 @@ def test_nothing_owed_shows_the_figures_and_no_buttons(warroom: Harness) -> None
     checklist = followups.checklist(warroom)
     assert "*Credits:* not owed: 40 min at P2 against the P2 SLA of 4 h. Nothing to offer." in checklist
     assert not any(action in checklist for action in ACTIONS)
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.fake.received("chat.postMessage", where=lambda c: "Trust audit" in c.text) == [], "P2 only"
 
     click(warroom, "followup_credits_offered", 1, by=DANA, response="stale")
@@ -124,37 +132,48 @@ def _handled_p1(warroom: Harness) -> None:
     followups.resolve(warroom, minutes=10)  # 15:10; the email and the credits are due by 17:10
 
 
-def test_the_audit_waits_for_what_is_not_yet_due_then_fails_it_at_the_deadline(warroom: Harness) -> None:
-    _handled_p1(warroom)
+def _failed_email_audits(warroom: Harness) -> list[Call]:
+    return warroom.fake.received("chat.update", where=lambda c: "❌ *Did we send a customer email" in c.text)
 
-    audit = _audit_in_war_room(warroom)
+
+def test_the_audit_waits_for_what_is_not_yet_due_then_fails_it_at_the_deadline(driven: Harness) -> None:
+    _handled_p1(driven)
+
+    audit = _audit_in_war_room(driven)
     assert "Trust audit for INC-1: 3 of 6, 3 not yet due" in audit
     assert "⏳ *Did we send a customer email within 2 h?*\n      not sent yet; due by 17:10 UTC" in audit
     assert "⏳ *Did we offer credits for SLA violations?*\n      owed: 1 h 8 min at P1" in audit
     assert "offer them by 17:10 UTC" in audit
     assert "❌" not in audit, "nothing is failed before it is due"
+    driven.clock.advance(hours=1, minutes=59)  # 17:09
+    driven.tick()
+    assert _failed_email_audits(driven) == [], "not before the deadline"
 
-    warroom.clock.advance(hours=2, minutes=1)  # 17:11: the deadline passed; the tick settles the audit
-    settled = warroom.fake.wait_for(
-        "chat.update", channel=WAR_ROOM, where=lambda c: "❌ *Did we send a customer email" in c.text
-    )[-1].text
-    assert "❌ *Did we send a customer email within 2 h?*\n      not marked sent by 17:10 UTC, the deadline" in settled
-    assert "❌ *Did we offer credits for SLA violations?*\n      not offered by 17:10 UTC; owed: 1 h 8 min" in settled
-    assert "Trust audit for INC-1: 3 of 6, 1 not yet due" in settled, "the postmortem link is due by tomorrow"
-    assert warroom.incidents()[0].audit_settled_at is not None
-    checklist = followups.checklist(warroom)
+    driven.clock.advance(minutes=2)  # 17:11: the deadline passed; the tick settles the audit
+    driven.tick()
+    [settled] = _failed_email_audits(driven)
+    assert settled.channel == WAR_ROOM
+    assert "❌ *Did we send a customer email within 2 h?*\n      not marked sent by 17:10 UTC, the deadline" in (
+        settled.text
+    )
+    assert "❌ *Did we offer credits for SLA violations?*\n      not offered by 17:10 UTC; owed: 1 h 8 min" in (
+        settled.text
+    )
+    assert "Trust audit for INC-1: 3 of 6, 1 not yet due" in settled.text, "the postmortem link is due by tomorrow"
+    assert driven.incidents()[0].audit_settled_at is not None
+    checklist = followups.checklist(driven)
     assert "it was due by 17:10 UTC: send it now" in checklist
     assert "They were due by 17:10 UTC: offer them now" in checklist
 
-    warroom.clock.advance(minutes=5)
-    time.sleep(2 * TICK_SECONDS + 0.3)
-    warroom.fake.quiet()
-    again = warroom.fake.received("chat.update", where=lambda c: "❌ *Did we send a customer email" in c.text)
-    assert len(again) == 1, "settled once"
+    driven.tick()
+    driven.clock.advance(minutes=5)
+    driven.tick()
+    assert _failed_email_audits(driven) == [settled], "settled once"
 
-    warroom.clock.advance(hours=22)  # the first postmortem reminder: a missing link stops being pending
-    late = warroom.fake.wait_for("chat.update", channel=WAR_ROOM, where=lambda c: "❌ *Will we publish" in c.text)
-    assert "Trust audit for INC-1: 3 of 6" in late[-1].text and "not yet due" not in late[-1].text
+    driven.clock.advance(hours=22)  # the first postmortem reminder: a missing link stops being pending
+    driven.tick()
+    [late] = driven.fake.received("chat.update", channel=WAR_ROOM, where=lambda c: "❌ *Will we publish" in c.text)
+    assert "Trust audit for INC-1: 3 of 6" in late.text and "not yet due" not in late.text
 
 
 def test_done_before_the_deadline_settles_to_passed(warroom: Harness) -> None:
@@ -386,5 +405,5 @@ def test_a_clean_email_is_marked_sent_without_a_note(signed: Harness) -> None:
     click(warroom, "followup_email_sent", 1, by=DANA, response="sent")
     warroom.wait_until(lambda: warroom.incidents()[0].email_sent_at)
     warroom.wait_until(lambda: "✅ *Customer email:* sent" in followups.checklist(warroom))
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.fake.responses("sent") == [], "the checklist's ✅ is the confirmation: nothing to warn about"
