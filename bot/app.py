@@ -1,65 +1,20 @@
-"""The Bolt app: listeners wired to the incident and update-feed flows. No globals."""
+"""The Bolt app: listeners wired to the domain's flows.
+
+Everything the app uses is passed in (settings, domain, client): it keeps no module state, so two apps in one
+process (the tests run many) share nothing.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from sqlalchemy import Engine
 
-from bot.app_types import Domain
-from bot.clock import Clock
 from bot.config import Settings
-from bot.incidents.cadence import Cadence
-from bot.incidents.channels import ChannelAccess
-from bot.incidents.feed import Feed
-from bot.incidents.flows import Incidents
-from bot.incidents.followups import FollowUps
-from bot.incidents.notices import Notices
-from bot.incidents.people import Directory
+from bot.domain import Domain
 from bot.listeners import actions, commands, errors, followups, intake, views
-from bot.playbook import Playbook
-from bot.render.templates import Templates
-
-
-def build_domain(
-    settings: Settings,
-    *,
-    engine: Engine,
-    clock: Clock,
-    playbook: Playbook,
-    directory: Directory,
-    channels: ChannelAccess,
-    on_commit: Callable[[], None] = lambda: None,
-) -> Domain:
-    """The incident and update-feed flows over one database."""
-    notices = Notices(playbook=playbook, templates=Templates(settings.warroom_templates))
-    shared = {
-        "engine": engine,
-        "clock": clock,
-        "playbook": playbook,
-        "notices": notices,
-        "mirror_channel": settings.warroom_mirror_channel,
-        "on_commit": on_commit,
-    }
-    followups = FollowUps(directory=directory, **shared)
-    return Domain(
-        incidents=Incidents(directory=directory, channels=channels, **shared),
-        feed=Feed(
-            on_resolved=followups.after_resolution,
-            sender_for=followups.sender_for,
-            on_corrected=followups.after_correction,
-            **shared,
-        ),
-        cadence=Cadence(**shared),  # type: ignore[arg-type]
-        followups=followups,
-        notices=notices,
-        playbook=playbook,
-    )
-
 
 LISTENER_THREADS = 32
 

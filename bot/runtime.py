@@ -9,13 +9,17 @@ from datetime import timedelta
 from slack_bolt import App
 from sqlalchemy import Engine
 
-from bot.app import build_domain, create_app
+from bot.app import create_app
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery.worker import DeliveryWorker, Hooks
+from bot.domain import Domain, build_domain
+from bot.incidents.base import FlowDeps, OutboxNotifier
+from bot.incidents.notices import Notices
 from bot.playbook import Playbook, load_playbook
+from bot.render.templates import Templates
 from bot.scheduler.pruning import OutboxPruner
-from bot.scheduler.ticking import Chore, Ticker
+from bot.scheduler.ticking import Tick, Ticker
 from bot.slack.channels import SlackChannels
 from bot.slack.client import delivery_client, interactive_client
 from bot.slack.people import SlackDirectory
@@ -54,16 +58,16 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
     playbook = playbook or load_playbook(settings.warroom_playbook)
     engine = make_engine(settings.database_url)
     client = interactive_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    workers: list[DeliveryWorker] = []
-    domain = build_domain(
-        settings,
+    outbox = OutboxNotifier()  # made before both: the flows ring it, the delivery worker answers
+    deps = FlowDeps(
         engine=engine,
         clock=clock,
         playbook=playbook,
-        directory=SlackDirectory(client),
-        channels=SlackChannels(client),
-        on_commit=lambda: workers[0].wake(),
+        notices=Notices(playbook=playbook, templates=Templates(settings.warroom_templates)),
+        mirror_channel=settings.warroom_mirror_channel,
+        outbox=outbox,
     )
+    domain = build_domain(deps, directory=SlackDirectory(client), channels=SlackChannels(client))
     delivery = DeliveryWorker(
         engine=engine,
         client=delivery_client(
@@ -80,19 +84,23 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
         ),
         wait_for=frozenset({settings.warroom_mirror_channel}),
     )
-    workers.append(delivery)
-    app = create_app(settings, domain=domain, slack_client=client)
+    outbox.listen(delivery.wake)
     pruner = OutboxPruner(engine=engine, clock=clock, retention=settings.warroom_outbox_retention)
     return Warroom(
-        app=app,
+        app=create_app(settings, domain=domain, slack_client=client),
         engine=engine,
         delivery=delivery,
-        ticker=Ticker(
-            domain.cadence.tick,
-            clock=clock,
-            chores=[
-                Chore("follow-up reminders", domain.followups.tick, every=FOLLOW_UPS_EVERY),
-                Chore("outbox pruning", pruner.run, every=PRUNE_EVERY),
-            ],
-        ),
+        ticker=Ticker(ticks(domain, pruner=pruner), clock=clock),
     )
+
+
+def ticks(domain: Domain, *, pruner: OutboxPruner) -> list[Tick]:
+    """The periodic work, each tick run on its own: one failing never skips another."""
+    reminders = domain.reminders
+    return [
+        Tick("cadence reminders", domain.cadence.tick),
+        Tick("customer email reminders", reminders.remind_email, every=FOLLOW_UPS_EVERY),
+        Tick("postmortem reminders", reminders.remind_postmortem, every=FOLLOW_UPS_EVERY),
+        Tick("audit settling", reminders.settle_audits, every=FOLLOW_UPS_EVERY),
+        Tick("outbox pruning", pruner.run, every=PRUNE_EVERY),
+    ]

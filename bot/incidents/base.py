@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -31,25 +33,51 @@ from bot.store.models import (
 )
 
 
+class OutboxNotifier:
+    """Tells whoever delivers the outbox that a transaction just committed rows for it (so it need not wait a poll).
+
+    Made before both the flows and the delivery worker: the flows notify it, the worker listens to it.
+    """
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def listen(self, wake: Callable[[], None]) -> None:
+        """Call `wake` after each commit that owes Slack something."""
+        with self._lock:
+            self._listeners.append(wake)
+
+    def notify(self) -> None:
+        """Rows were committed to the outbox."""
+        with self._lock:
+            listeners = list(self._listeners)
+        for wake in listeners:
+            wake()
+
+
+@dataclass(frozen=True)
+class FlowDeps:
+    """What every flow is built with."""
+
+    engine: Engine
+    clock: Clock
+    playbook: Playbook
+    notices: Notices
+    mirror_channel: str
+    outbox: OutboxNotifier = field(default_factory=OutboxNotifier)
+
+
 class Flows:
     """Shared plumbing of the incident and update-feed flows."""
 
-    def __init__(
-        self,
-        *,
-        engine: Engine,
-        clock: Clock,
-        playbook: Playbook,
-        notices: Notices,
-        mirror_channel: str,
-        on_commit: Callable[[], None] = lambda: None,
-    ) -> None:
-        self._engine = engine
-        self._clock = clock
-        self._playbook = playbook
-        self._notices = notices
-        self._mirror = mirror_channel
-        self._on_commit = on_commit
+    def __init__(self, deps: FlowDeps) -> None:
+        self._engine = deps.engine
+        self._clock = deps.clock
+        self._playbook = deps.playbook
+        self._notices = deps.notices
+        self._mirror = deps.mirror_channel
+        self._on_commit = deps.outbox.notify
 
     def _owe(
         self,

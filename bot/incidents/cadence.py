@@ -1,8 +1,9 @@
 """Update on a clock: heads-up, overdue and escalation reminders, derived from the due times in the database.
 
 Each reminder is owed while the incident's `*_sent_for` column differs from its `next_update_due_at`. Sending
-one is an UPDATE that sets the column only if it still differs, in the transaction that writes the messages to
-the outbox: so however many replicas tick, and whatever restarts happen, each reminder goes out exactly once.
+one is a claim (bot/incidents/claims.py): an UPDATE that sets the column only if it still differs, in the
+transaction that writes the messages to the outbox: so however many replicas tick, and whatever restarts happen,
+each reminder goes out exactly once.
 An approved entry moves `next_update_due_at`, which is what "a newer approved entry" means here.
 """
 
@@ -11,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from bot import ids
 from bot.incidents import keys, timeline
 from bot.incidents.base import Flows, approver
+from bot.incidents.claims import claim, differs
 from bot.render.reminders import with_button
 from bot.render.text import clock_time, span
 from bot.store.db import session_scope
@@ -44,11 +45,6 @@ class _Owed:
     incident_id: int
     due: datetime
     sent_for: dict[str, datetime | None]
-
-
-def _differs(marker: Any, due: Any) -> ColumnElement[bool]:
-    """The reminder marked by `marker` is owed for the due time `due`."""
-    return or_(marker.is_(None), marker != due)
 
 
 class Cadence(Flows):
@@ -78,7 +74,7 @@ class Cadence(Flows):
         due = col(Incident.next_update_due_at)
         markers = [col(getattr(Incident, name)) for name in _MARKERS]
         query = select(Incident.id, due, *markers).where(
-            col(Incident.resolved_at).is_(None), due <= due_by, or_(*(_differs(marker, due) for marker in markers))
+            col(Incident.resolved_at).is_(None), due <= due_by, or_(*(differs(name, due) for name in _MARKERS))
         )
         with Session(self._engine) as session:
             rows = list(session.execute(query))
@@ -96,26 +92,17 @@ class Cadence(Flows):
         not_yet_due: bool = False,
     ) -> int:
         due = col(Incident.next_update_due_at)
-        marker = col(getattr(Incident, marker_name))
-        owed = _differs(marker, due)
         candidates = [
             row.incident_id
             for row in owed_rows
             if row.due <= due_by and row.sent_for[marker_name] != row.due and not (not_yet_due and row.due <= now)
         ]  # a heads-up for an update that is already overdue would say the wrong thing
-        still_owed = [col(Incident.resolved_at).is_(None), due <= due_by, owed, *([due > now] if not_yet_due else [])]
+        still_owed = [col(Incident.resolved_at).is_(None), due <= due_by, *([due > now] if not_yet_due else [])]
         sent = 0
         for start in range(0, len(candidates), CLAIMS_PER_TRANSACTION):
             batch = candidates[start : start + CLAIMS_PER_TRANSACTION]
             with session_scope(self._engine) as session:  # each claim commits with its messages, or not at all
-                claimed = session.execute(  # marks each reminder sent for the due time it is now owed for
-                    update(Incident)
-                    .where(col(Incident.id).in_(batch), *still_owed)
-                    .values({marker_name: due})
-                    .returning(col(Incident.id), due)
-                    .execution_options(synchronize_session=False)
-                )
-                due_at = {incident_id: claimed_due for incident_id, claimed_due in claimed}
+                due_at = claim(session, batch, marker_name=marker_name, due=due, still=still_owed)
                 for incident_id in batch:  # in due order; the others another replica sent, or the plan changed
                     if incident_id not in due_at:
                         continue

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.incidents import keys, timeline
-from bot.incidents.base import Flows
+from bot.incidents.base import FlowDeps, Flows
 from bot.incidents.channels import ChannelAccess, Reach
 from bot.incidents.errors import UserError
 from bot.incidents.mirror import check_impact
@@ -52,8 +51,8 @@ class Nomination:
 class Incidents(Flows):
     """The incident flows. Each change commits its timeline event and owed messages in one transaction."""
 
-    def __init__(self, *, directory: Directory, channels: ChannelAccess, **shared: Any) -> None:
-        super().__init__(**shared)
+    def __init__(self, deps: FlowDeps, *, directory: Directory, channels: ChannelAccess) -> None:
+        super().__init__(deps)
         self._directory = directory
         self._channels = channels
 

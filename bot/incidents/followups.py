@@ -1,37 +1,30 @@
-"""After the outage: the follow-up checklist, the customer email, credits, the postmortem and the trust audit."""
+"""After the outage: what resolving sets in motion, and the checklist's buttons (email, credits, postmortem).
+
+Reminders: follow_up_reminders.py; the thread's messages: follow_up_thread.py; audit and timeline: review.py.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, text, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot import ids
-from bot.incidents import customer_email, keys, severities, timeline
-from bot.incidents.audit import NOT_OWED, OFFERED, Audit, audit, credits_owed, needs_email
-from bot.incidents.base import Flows, approver
-from bot.incidents.checklist import follow_up_lines
+from bot.incidents import customer_email, keys, timeline
+from bot.incidents.audit import NOT_OWED, OFFERED, credits_owed, needs_email
+from bot.incidents.base import FlowDeps, approver
 from bot.incidents.customer_email import PREVENTION_PLACEHOLDER, prevention_problem
 from bot.incidents.errors import UserError
+from bot.incidents.follow_up_thread import EMAIL_DRAFTED, FollowUpThread
 from bot.incidents.people import Directory
-from bot.incidents.story import Told, lines
-from bot.render.blocks import Message
-from bot.render.followups import audit_message, checklist, email_shown
-from bot.render.text import clock_time, escape, mention, span
 from bot.store.db import session_scope
-from bot.store.models import APPROVED, AUDIT_UNSETTLED, RESOLUTION, Entry, Incident, TimelineEvent
+from bot.store.models import RESOLUTION, Entry, Incident
+from bot.vocabulary import User
 
-EMAIL_DRAFTED = "email_drafted"
 EMAIL_SENT = "email_sent"
 CREDITS_DECIDED = "credits_decided"
 POSTMORTEM_LINKED = "postmortem_linked"
-FOLLOW_UP_REMINDED = "follow_up_reminded"
 EMAIL_PREVENTION_WRITTEN = "email_prevention_written"
-SETTLE_WITHIN = timedelta(
-    days=1
-)  # deadlines passed longer ago (Warroom was down) are not settled; audits on demand are
 _URL = re.compile(r"^https?://[^\s/]+\.[^\s/]+\S*$")
 LINK_PROBLEM = "Paste the postmortem's full link, like https://wiki.example.com/postmortems/inc-12"
 
@@ -42,11 +35,11 @@ def link_problem(url: str) -> str | None:
     return None if _URL.match(link) and len(link) <= 500 else LINK_PROBLEM
 
 
-class FollowUps(Flows):
+class FollowUps(FollowUpThread):
     """Drives the follow-ups that keep customers' trust once the incident is resolved."""
 
-    def __init__(self, *, directory: Directory, **shared: object) -> None:
-        super().__init__(**shared)  # type: ignore[arg-type]
+    def __init__(self, deps: FlowDeps, *, directory: Directory) -> None:
+        super().__init__(deps)
         self._directory = directory
 
     # -- on resolution --------------------------------------------------------------------------------------
@@ -57,7 +50,7 @@ class FollowUps(Flows):
         return customer_email.sender(self._playbook, person).signature()
 
     def after_resolution(self, session: Session, incident: Incident, *, sender: str) -> None:
-        """In the resolving transaction: the checklist, the customer email draft, and the P1 audit."""
+        """In the resolving transaction (no Slack call: `sender` was looked up before it): checklist, email, audit."""
         assert incident.id is not None and incident.resolved_at is not None
         if needs_email(incident, self._playbook):
             timeline.record(session, incident, EMAIL_DRAFTED, by=None, at=incident.resolved_at, sender=sender)
@@ -87,7 +80,7 @@ class FollowUps(Flows):
                 raise UserError(
                     f"{incident.ref}'s customer email still says “{PREVENTION_PLACEHOLDER}”. Press *Write prevention "
                     "sentence* in the follow-ups, copy the updated email, send it, then press *Mark sent*."
-                    + "".join(f"\n:warning: {escape(w)}" for w in flagged)
+                    + "".join(f"\n:warning: {w}" for w in flagged)
                 )
             flagged = customer_email.warnings(self._playbook.wording, incident, resolution, fixes=False)
             incident.email_sent_at, incident.email_sent_by = self._clock.now(), by
@@ -168,144 +161,7 @@ class FollowUps(Flows):
         self._on_commit()
         return incident
 
-    # -- reminders --------------------------------------------------------------------------------------------
-
-    def tick(self) -> int:
-        """Remind about a customer email running out of time and a postmortem with no link; settle due audits."""
-        now = self._clock.now()
-        sent = self._remind_email(now) + self._remind_postmortem(now) + self._settle(now)
-        if sent:
-            self._on_commit()
-        return sent
-
-    def _remind_email(self, now: datetime) -> int:
-        playbook = self._playbook
-        earliest = now - playbook.customer_email_within + playbook.customer_email.remind_before
-        query = select(Incident.id).where(
-            col(Incident.email_text).is_not(None), col(Incident.email_sent_at).is_(None),
-            col(Incident.email_reminded_at).is_(None), col(Incident.resolved_at) <= earliest,
-        )  # fmt: skip
-        sent = 0
-        for incident_id in self._candidates(query):
-            with session_scope(self._engine) as session:
-                incident = self._claim(session, incident_id, "email_reminded_at", None, now)
-                if incident is None or incident.resolved_at is None:
-                    continue
-                due = incident.resolved_at + playbook.customer_email_within
-                text = self._notices.templates.render(
-                    "email_reminder.md.j2",
-                    ref=incident.ref,
-                    due=clock_time(due, playbook.zone),
-                    left=span(due - now),
-                    within=span(playbook.customer_email_within),
-                    channel=incident.channel_id,
-                )
-                self._owe(session, incident, self._notices.plain(text), channel_id=approver(incident))
-                timeline.record(session, incident, FOLLOW_UP_REMINDED, by=None, at=now, reminder="customer_email")
-                sent += 1
-        return sent
-
-    def _remind_postmortem(self, now: datetime) -> int:
-        every = self._playbook.postmortem_reminder_every
-        wanted = [name for name, severity in self._playbook.severities.items() if severity.postmortem]
-        last_reminded = func.coalesce(col(Incident.postmortem_reminded_at), col(Incident.resolved_at))
-        changed = (  # the highest severity held decides, as in the resolved post: one lowered may still owe one
-            select(TimelineEvent.id)  # a scalar subquery probes the incident's events by index (EXISTS gets hashed)
-            .where(TimelineEvent.incident_id == Incident.id, TimelineEvent.kind == timeline.SEVERITY_CHANGED)
-            .limit(1)
-            .scalar_subquery()
-            .is_not(None)
-        )
-        query = select(Incident.id, Incident.postmortem_reminded_at).where(
-            col(Incident.resolved_at).is_not(None), col(Incident.postmortem_url).is_(None),
-            col(Incident.resolved_at) <= now - every, or_(col(Incident.severity).in_(wanted), changed),
-            last_reminded <= now - every,
-        )  # fmt: skip
-        with Session(self._engine) as session:
-            due = list(session.exec(query))
-        sent = 0
-        for incident_id, last in due:  # only the due ones open a writing transaction
-            assert incident_id is not None
-            with session_scope(self._engine) as session:
-                incident = self._claim(session, incident_id, "postmortem_reminded_at", last, now)
-                if incident is None or not self._owes_postmortem(session, incident):
-                    continue  # a claimed one that never held a severity owing a postmortem is looked at daily
-                text = self._notices.templates.render(
-                    "postmortem_reminder.md.j2", ref=incident.ref, channel=incident.channel_id
-                )
-                for person in {incident.lead_id, approver(incident)}:
-                    self._owe(session, incident, self._notices.plain(text), channel_id=person)
-                timeline.record(session, incident, FOLLOW_UP_REMINDED, by=None, at=now, reminder="postmortem")
-                if last is None:  # the first reminder is when a missing link stops being pending in the audit
-                    self._refresh(session, incident)
-                sent += 1
-        return sent
-
-    def _owes_postmortem(self, session: Session, incident: Incident) -> bool:
-        highest = severities.highest(self._playbook.severity_names(), self._held(session, incident))
-        severity = self._playbook.severity(highest)
-        return severity is None or severity.postmortem
-
-    def _settle(self, now: datetime) -> int:
-        """Once the email and credits deadline passes, refresh the checklist and audit: ⏳ becomes ✅ or ❌, once."""
-        due_before = now - self._playbook.customer_email_within
-        query = select(Incident.id).where(
-            text(AUDIT_UNSETTLED), col(Incident.resolved_at) <= due_before,
-            col(Incident.resolved_at) > due_before - SETTLE_WITHIN,
-        )  # fmt: skip
-        settled = 0
-        for incident_id in self._candidates(query):
-            with session_scope(self._engine) as session:
-                incident = self._claim(session, incident_id, "audit_settled_at", None, now)
-                if incident is None:
-                    continue
-                self._refresh(session, incident)
-                settled += 1
-        return settled
-
-    # -- the audit --------------------------------------------------------------------------------------------
-
-    def audit_of(self, *, channel_id: str | None = None, reference: str | None = None) -> tuple[Incident, Audit]:
-        """The trust audit of the incident named by `reference` (INC-12), or of this channel's latest."""
-        with Session(self._engine) as session:
-            incident = self._named(session, channel_id=channel_id, reference=reference)
-            return incident, self._audit(session, incident)
-
-    def audit_message(self, incident: Incident, result: Audit) -> Message:
-        """The audit as a message."""
-        answers = [(a.state, a.question, escape(a.evidence)) for a in result.answers]
-        pending = f", {result.pending} not yet due" if result.pending else ""
-        title = f"Trust audit for {incident.ref}: {result.passed} of {len(result.answers)}{pending}"
-        return audit_message(title=title, answers=answers, metrics=result.metrics)
-
-    def events_of(self, *, channel_id: str | None = None, reference: str | None = None) -> tuple[Incident, list[Told]]:
-        """Every event of the incident, as lines with their time, oldest first."""
-        with Session(self._engine) as session:
-            incident = self._named(session, channel_id=channel_id, reference=reference)
-            return incident, lines(incident, timeline.events(session, incident.id or 0), self._playbook)
-
     # -- helpers ------------------------------------------------------------------------------------------
-
-    def _audit(self, session: Session, incident: Incident, held: dict[str, timedelta] | None = None) -> Audit:
-        entries = list(session.exec(select(Entry).where(Entry.incident_id == incident.id)))
-        held = held if held is not None else self._held(session, incident)
-        return audit(incident, entries, self._playbook, held=held, now=self._clock.now())
-
-    def _refresh(self, session: Session, incident: Incident) -> None:
-        """The checklist, and the audit of any incident that held the top severity (a P1 by default)."""
-        assert incident.id is not None
-        held = self._held(session, incident)
-        pending = incident.email_text is not None and incident.email_sent_at is None
-        wording, resolution = self._playbook.wording, self._resolution(session, incident) if pending else None
-        flagged = customer_email.warnings(wording, incident, resolution) if pending else []
-        title, items = follow_up_lines(
-            incident, self._playbook, credits_owed(self._playbook, held), now=self._clock.now(), warnings=flagged
-        )
-        message = checklist(title=title, lines=items, incident_id=incident.id)
-        self._to_war_room_thread(session, incident, message, key=keys.follow_ups(incident.id))
-        if severities.highest(self._playbook.severity_names(), held) == self._playbook.severity_names()[0]:
-            message = self.audit_message(incident, self._audit(session, incident, held))
-            self._to_war_room_thread(session, incident, message, key=keys.audit(incident.id))
 
     def _stand_down(self, session: Session, incident: Incident) -> None:
         """Tell the mirror, in the incident's thread and the channel, that outage handling can stand down."""
@@ -318,35 +174,6 @@ class FollowUps(Flows):
             postmortem=severity is None or severity.postmortem,
         )  # fmt: skip
         self._to_mirror(session, incident, told, key=keys.mirror_notice(incident.id, "stand_down"), broadcast=True)
-
-    def _redraft(self, session: Session, incident: Incident, *, signed: str) -> None:
-        """Compose the customer email from the record and show it (again) where it was drafted, updated in place."""
-        assert incident.id is not None and incident.resolved_at is not None
-        resolution = self._resolution(session, incident)
-        held = self._held(session, incident)
-        playbook = self._playbook
-        incident.email_text = customer_email.compose(
-            self._notices.templates, playbook, incident, resolution=resolution, held=held, signed=signed
-        )
-        session.add(incident)
-        intro = self._notices.templates.render(
-            "email_drafted.md.j2", ref=incident.ref, within=span(playbook.customer_email_within),
-            due=self._at(incident.resolved_at + playbook.customer_email_within), sender=signed.split("\n")[0],
-            placeholder=PREVENTION_PLACEHOLDER in incident.email_text, reply_to=playbook.customer_email.reply_to,
-            warnings=customer_email.warnings(playbook.wording, incident, resolution),
-        )  # fmt: skip
-        shown = email_shown(intro=intro, email=escape(incident.email_text))
-        self._to_war_room_thread(session, incident, shown, key=keys.customer_email(incident.id))
-
-    def _resolution(self, session: Session, incident: Incident) -> Entry | None:
-        query = select(Entry).where(Entry.incident_id == incident.id, Entry.kind == RESOLUTION, Entry.state == APPROVED)
-        return session.exec(query).first()
-
-    def _signature(self, session: Session, incident: Incident) -> str:
-        """The signature the email was first drafted with (Slack is not asked again)."""
-        drafted = [e for e in timeline.events(session, incident.id or 0) if e.kind == EMAIL_DRAFTED]
-        signed = drafted[-1].data.get("sender") if drafted else None
-        return str(signed) if signed else customer_email.sender(self._playbook, None).signature()
 
     def _email_pending(self, incident: Incident) -> Incident:
         if incident.email_text is None:
@@ -362,9 +189,9 @@ class FollowUps(Flows):
         """Words for customers are the approver's, as every public line is: the lead's only before a communicator."""
         if by != approver(incident):
             raise UserError(
-                f"Only {mention(approver(incident))}, the communicator, writes what {incident.ref}'s customer email "
+                "Only ", User(approver(incident)), f", the communicator, writes what {incident.ref}'s customer email "
                 "says. Send them your sentence in the war room."
-            )
+            )  # fmt: skip
         return incident
 
     def _resolved(self, session: Session, incident_id: int, *, by: str) -> Incident:
@@ -373,37 +200,7 @@ class FollowUps(Flows):
             raise UserError("Follow-ups start once the incident is resolved.")
         if by not in (incident.lead_id, incident.communicator_id):
             raise UserError(
-                f"Only the communicator or the incident lead ({mention(incident.lead_id)}) can record "
+                "Only the communicator or the incident lead (", User(incident.lead_id), ") can record "
                 f"{incident.ref}'s follow-ups."
-            )
+            )  # fmt: skip
         return incident
-
-    def _named(self, session: Session, *, channel_id: str | None, reference: str | None) -> Incident:
-        if reference:
-            match = re.fullmatch(r"(?i)(?:INC-)?(\d{1,9})", reference.strip())
-            incident = session.get(Incident, int(match.group(1))) if match else None
-            if incident is None:
-                raise UserError(f"There is no incident “{escape(reference.strip())}”. Use a reference like INC-12.")
-            return incident
-        query = select(Incident).where(Incident.channel_id == channel_id).order_by(col(Incident.id).desc())
-        incident = session.exec(query).first()
-        if incident is None:
-            raise UserError("This channel has no incident. Name one: `/incident audit INC-12`.")
-        return incident
-
-    def _candidates(self, query: object) -> list[int]:
-        with Session(self._engine) as session:
-            return [row_id for row_id in session.exec(query) if row_id is not None]  # type: ignore[call-overload]
-
-    def _claim(
-        self, session: Session, incident_id: int, column: str, old: datetime | None, now: datetime
-    ) -> Incident | None:
-        marker = col(getattr(Incident, column))
-        same = marker.is_(None) if old is None else marker == old
-        claimed = session.execute(update(Incident).where(col(Incident.id) == incident_id, same).values({column: now}))
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        return session.get(Incident, incident_id)
-
-    def _at(self, moment: datetime) -> str:
-        return clock_time(moment, self._playbook.zone)

@@ -9,7 +9,7 @@ from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.app_types import Domain
+from bot.domain import Domain
 from bot.incidents.feed import REASON_LIMIT
 from bot.listeners.errors import ack_at_once, answering
 from bot.listeners.payload import actor, button_id

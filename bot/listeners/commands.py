@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot import ids
-from bot.app_types import Domain
+from bot.domain import Domain
 from bot.incidents.errors import UserError
 from bot.incidents.story import markdown
 from bot.listeners.errors import ack_at_once, answering
@@ -64,8 +64,8 @@ def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain
         feed.draft_resolution(channel_id=channel_id, by=user_id, cause=rest)
         respond(text="Resolution drafted. Approving it posts it and closes the incident.", response_type="ephemeral")
     elif subcommand == "audit":
-        incident, result = domain.followups.audit_of(channel_id=channel_id, reference=rest or None)
-        message = domain.followups.audit_message(incident, result)
+        incident, result = domain.review.audit_of(channel_id=channel_id, reference=rest or None)
+        message = domain.review.audit_message(incident, result)
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
     elif subcommand == "timeline":
         _timeline(domain, channel_id=channel_id, reference=rest or None, respond=respond, client=client)
@@ -80,7 +80,7 @@ def _timeline(domain: Domain, *, channel_id: str, reference: str | None, respond
 
     It holds internal text, so it only ever goes to the war room (never the mirror or another channel).
     """
-    incident, story = domain.followups.events_of(channel_id=channel_id, reference=reference)
+    incident, story = domain.review.events_of(channel_id=channel_id, reference=reference)
     message = text_message(f"*Timeline of {incident.ref}*\n" + "\n".join(told.mrkdwn for told in story))
     blocks = message.blocks[:MAX_BLOCKS]
     war_room = incident.channel_id

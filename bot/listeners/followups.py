@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.app_types import Domain
+from bot.domain import Domain
 from bot.incidents.audit import NOT_OWED, OFFERED
 from bot.incidents.customer_email import PREVENTION_LIMIT, prevention_problem
 from bot.incidents.followups import link_problem

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import ids
-from bot.app_types import Domain
+from bot.domain import Domain
 from bot.incidents.errors import UserError
 from bot.incidents.feed import REASON_LIMIT
 from bot.incidents.mirror import check_impact

@@ -1,0 +1,51 @@
+"""The domain the listeners are given, and how its flows are wired over one database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.incidents.base import FlowDeps
+from bot.incidents.cadence import Cadence
+from bot.incidents.channels import ChannelAccess
+from bot.incidents.feed import Feed
+from bot.incidents.flows import Incidents
+from bot.incidents.follow_up_reminders import FollowUpReminders
+from bot.incidents.followups import FollowUps
+from bot.incidents.notices import Notices
+from bot.incidents.people import Directory
+from bot.incidents.review import Review
+from bot.playbook import Playbook
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The flows the listeners call, and the ticks the scheduler runs."""
+
+    incidents: Incidents
+    feed: Feed
+    cadence: Cadence
+    followups: FollowUps
+    reminders: FollowUpReminders
+    review: Review
+    notices: Notices
+    playbook: Playbook
+
+
+def build_domain(deps: FlowDeps, *, directory: Directory, channels: ChannelAccess) -> Domain:
+    """The incident, update-feed and follow-up flows over one database."""
+    followups = FollowUps(deps, directory=directory)
+    return Domain(
+        incidents=Incidents(deps, directory=directory, channels=channels),
+        feed=Feed(
+            deps,
+            on_resolved=followups.after_resolution,
+            sender_for=followups.sender_for,
+            on_corrected=followups.after_correction,
+        ),
+        cadence=Cadence(deps),
+        followups=followups,
+        reminders=FollowUpReminders(deps),
+        review=Review(deps),
+        notices=deps.notices,
+        playbook=deps.playbook,
+    )
