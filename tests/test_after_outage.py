@@ -4,7 +4,6 @@ waits for what is not yet due; the customer email reads like a person wrote it; 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,13 +11,20 @@ import pytest
 
 from bot.incidents.wording import internal_identifiers
 from bot.playbook import CustomerEmail, Playbook, PlaybookError, Wording, load_playbook
-from bot.scheduler.ticking import TICK_SECONDS
+from tests.support import followups
+from tests.support.fake_slack import Call
 from tests.support.feed import approve, click, opened_view, text_values, wait_posted
 from tests.support.harness import DANA, LEAD, MIRROR, WAR_ROOM, Harness, running
-from tests.test_followups import PREVENTION, _checklist, _email, _named, _resolve, _update, write_prevention
 
 IMPACT = "Checkout and card payments fail for all customers in the EU"
 ACTIONS = ("followup_credits_offered", "followup_credits_not_owed")
+
+
+@pytest.fixture
+def driven(database_url: str) -> Iterator[Harness]:
+    """Warroom without background workers: the test ticks the scheduler and drains the outbox itself."""
+    with running(database_url, background=False) as harness:
+        yield harness
 
 
 @pytest.fixture
@@ -39,14 +45,9 @@ def signed(database_url: str) -> Iterator[Harness]:
         yield harness
 
 
-def _first_update(warroom: Harness, *, minutes: float = 2) -> None:
-    warroom.clock.advance(minutes=minutes)
-    entry_id = warroom.entries()[0].id or 0
-    approve(warroom, entry_id, by=DANA, response="first")
-    wait_posted(warroom, entry_id)
-
-
 def _audit_in_war_room(warroom: Harness, where: str = "Trust audit for INC-1") -> str:
+    if not warroom.background:
+        warroom.drain()
     posted = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: where in c.text)
     updates = warroom.fake.received("chat.update", channel=WAR_ROOM, where=lambda c: "Trust audit for" in c.text)
     return (updates or posted)[-1].text
@@ -54,7 +55,7 @@ def _audit_in_war_room(warroom: Harness, where: str = "Trust audit for INC-1") -
 
 def _email_saying(warroom: Harness, words: str) -> str | None:
     """The drafted email as shown now, once it says `words`."""
-    shown = _email(warroom)
+    shown = followups.email(warroom)
     return shown if words in shown else None
 
 
@@ -69,14 +70,14 @@ def _email_only(shown: str) -> str:
 
 
 def test_a_p1_breach_lowered_to_p2_still_owes_credits_posts_the_audit_and_resolves_as_p1(warroom: Harness) -> None:
-    _named(warroom)  # P1 declared 14:02; the P1 SLA is 30 min
-    _first_update(warroom)
+    followups.named(warroom)  # P1 declared 14:02; the P1 SLA is 30 min
+    followups.first_update(warroom)
     warroom.clock.advance(minutes=43)  # 14:47: 45 min at P1
     warroom.command("severity P2", response="lowered")
     warroom.wait_until(lambda: warroom.events("severity_changed"))
-    _resolve(warroom, minutes=23)  # 15:10, 23 min at P2: far inside P2's 4 h
+    followups.resolve(warroom, minutes=23)  # 15:10, 23 min at P2: far inside P2's 4 h
 
-    checklist = _checklist(warroom)
+    checklist = followups.checklist(warroom)
     assert "*Credits:* *owed: 45 min at P1 against the P1 SLA of 30 min*" in checklist
     assert all(action in checklist for action in ACTIONS), "owed: a decision exists, so its buttons are there"
     resolved = [m for m in warroom.fake.messages[MIRROR] if "Resolved" in str(m["text"])]
@@ -87,20 +88,20 @@ def test_a_p1_breach_lowered_to_p2_still_owes_credits_posts_the_audit_and_resolv
     assert (
         "⏳ *Did we offer credits for SLA violations?*\n      owed: 45 min at P1 against the P1 SLA of 30 min" in audit
     )
-    email = _email_only(_email(warroom))
+    email = _email_only(followups.email(warroom))
     assert "This outage broke our service commitment to you, so our service credit policy applies to you." in email
     assert "P2" not in email and "Partial degradation" not in email, "never the internal severity label"
 
 
 def test_nothing_owed_shows_the_figures_and_no_buttons(warroom: Harness) -> None:
-    _named(warroom, "P2 Search is slow")
-    _first_update(warroom)
-    _resolve(warroom, minutes=38)  # 40 min in all, against P2's 4 h
+    followups.named(warroom, "P2 Search is slow")
+    followups.first_update(warroom)
+    followups.resolve(warroom, minutes=38)  # 40 min in all, against P2's 4 h
 
-    checklist = _checklist(warroom)
+    checklist = followups.checklist(warroom)
     assert "*Credits:* not owed: 40 min at P2 against the P2 SLA of 4 h. Nothing to offer." in checklist
     assert not any(action in checklist for action in ACTIONS)
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.fake.received("chat.postMessage", where=lambda c: "Trust audit" in c.text) == [], "P2 only"
 
     click(warroom, "followup_credits_offered", 1, by=DANA, response="stale")
@@ -111,11 +112,11 @@ def test_nothing_owed_shows_the_figures_and_no_buttons(warroom: Harness) -> None
 
 
 def test_a_severity_without_an_sla_says_so(warroom: Harness) -> None:
-    _named(warroom, "P3 Search is slow for some users")
-    _first_update(warroom)
-    _resolve(warroom, minutes=40)
+    followups.named(warroom, "P3 Search is slow for some users")
+    followups.first_update(warroom)
+    followups.resolve(warroom, minutes=40)
 
-    checklist = _checklist(warroom)
+    checklist = followups.checklist(warroom)
     assert "*Credits:* no SLA for P3. Nothing to offer." in checklist
     assert not any(action in checklist for action in ACTIONS)
 
@@ -124,50 +125,61 @@ def test_a_severity_without_an_sla_says_so(warroom: Harness) -> None:
 
 
 def _handled_p1(warroom: Harness) -> None:
-    _named(warroom)
-    _first_update(warroom)
+    followups.named(warroom)
+    followups.first_update(warroom)
     for n in range(4):
-        _update(warroom, f"We continue to work on card payments, update {n}.", minutes=14, response=f"u{n}")
-    _resolve(warroom, minutes=10)  # 15:10; the email and the credits are due by 17:10
+        followups.update(warroom, f"We continue to work on card payments, update {n}.", minutes=14, response=f"u{n}")
+    followups.resolve(warroom, minutes=10)  # 15:10; the email and the credits are due by 17:10
 
 
-def test_the_audit_waits_for_what_is_not_yet_due_then_fails_it_at_the_deadline(warroom: Harness) -> None:
-    _handled_p1(warroom)
+def _failed_email_audits(warroom: Harness) -> list[Call]:
+    return warroom.fake.received("chat.update", where=lambda c: "❌ *Did we send a customer email" in c.text)
 
-    audit = _audit_in_war_room(warroom)
+
+def test_the_audit_waits_for_what_is_not_yet_due_then_fails_it_at_the_deadline(driven: Harness) -> None:
+    _handled_p1(driven)
+
+    audit = _audit_in_war_room(driven)
     assert "Trust audit for INC-1: 3 of 6, 3 not yet due" in audit
     assert "⏳ *Did we send a customer email within 2 h?*\n      not sent yet; due by 17:10 UTC" in audit
     assert "⏳ *Did we offer credits for SLA violations?*\n      owed: 1 h 8 min at P1" in audit
     assert "offer them by 17:10 UTC" in audit
     assert "❌" not in audit, "nothing is failed before it is due"
+    driven.clock.advance(hours=1, minutes=59)  # 17:09
+    driven.tick()
+    assert _failed_email_audits(driven) == [], "not before the deadline"
 
-    warroom.clock.advance(hours=2, minutes=1)  # 17:11: the deadline passed; the tick settles the audit
-    settled = warroom.fake.wait_for(
-        "chat.update", channel=WAR_ROOM, where=lambda c: "❌ *Did we send a customer email" in c.text
-    )[-1].text
-    assert "❌ *Did we send a customer email within 2 h?*\n      not marked sent by 17:10 UTC, the deadline" in settled
-    assert "❌ *Did we offer credits for SLA violations?*\n      not offered by 17:10 UTC; owed: 1 h 8 min" in settled
-    assert "Trust audit for INC-1: 3 of 6, 1 not yet due" in settled, "the postmortem link is due by tomorrow"
-    assert warroom.incidents()[0].audit_settled_at is not None
-    checklist = _checklist(warroom)
+    driven.clock.advance(minutes=2)  # 17:11: the deadline passed; the tick settles the audit
+    driven.tick()
+    [settled] = _failed_email_audits(driven)
+    assert settled.channel == WAR_ROOM
+    assert "❌ *Did we send a customer email within 2 h?*\n      not marked sent by 17:10 UTC, the deadline" in (
+        settled.text
+    )
+    assert "❌ *Did we offer credits for SLA violations?*\n      not offered by 17:10 UTC; owed: 1 h 8 min" in (
+        settled.text
+    )
+    assert "Trust audit for INC-1: 3 of 6, 1 not yet due" in settled.text, "the postmortem link is due by tomorrow"
+    assert driven.incidents()[0].audit_settled_at is not None
+    checklist = followups.checklist(driven)
     assert "it was due by 17:10 UTC: send it now" in checklist
     assert "They were due by 17:10 UTC: offer them now" in checklist
 
-    warroom.clock.advance(minutes=5)
-    time.sleep(2 * TICK_SECONDS + 0.3)
-    warroom.fake.quiet()
-    again = warroom.fake.received("chat.update", where=lambda c: "❌ *Did we send a customer email" in c.text)
-    assert len(again) == 1, "settled once"
+    driven.tick()
+    driven.clock.advance(minutes=5)
+    driven.tick()
+    assert _failed_email_audits(driven) == [settled], "settled once"
 
-    warroom.clock.advance(hours=22)  # the first postmortem reminder: a missing link stops being pending
-    late = warroom.fake.wait_for("chat.update", channel=WAR_ROOM, where=lambda c: "❌ *Will we publish" in c.text)
-    assert "Trust audit for INC-1: 3 of 6" in late[-1].text and "not yet due" not in late[-1].text
+    driven.clock.advance(hours=22)  # the first postmortem reminder: a missing link stops being pending
+    driven.tick()
+    [late] = driven.fake.received("chat.update", channel=WAR_ROOM, where=lambda c: "❌ *Will we publish" in c.text)
+    assert "Trust audit for INC-1: 3 of 6" in late.text and "not yet due" not in late.text
 
 
 def test_done_before_the_deadline_settles_to_passed(warroom: Harness) -> None:
     _handled_p1(warroom)
     warroom.clock.advance(minutes=20)  # 15:30
-    write_prevention(warroom)
+    followups.write_prevention(warroom)
     click(warroom, "followup_email_sent", 1, by=DANA, response="sent")
     click(warroom, "followup_credits_offered", 1, by=DANA, response="offered")
     warroom.wait_until(lambda: warroom.events("email_sent") and warroom.events("credits_decided"))
@@ -187,13 +199,13 @@ def test_done_before_the_deadline_settles_to_passed(warroom: Harness) -> None:
 
 def test_the_customer_email_reads_like_a_person_wrote_it(signed: Harness) -> None:
     warroom = signed
-    _named(warroom)
+    followups.named(warroom)
     warroom.command(f"impact {IMPACT}", user=DANA, response="impact")
     warroom.wait_until(lambda: warroom.incidents()[0].impact)
-    _first_update(warroom)
-    _resolve(warroom, minutes=66)  # 15:10
+    followups.first_update(warroom)
+    followups.resolve(warroom, minutes=66)  # 15:10
 
-    shown = _email(warroom)
+    shown = followups.email(warroom)
     assert "```" in shown, "shown in a code block, to copy verbatim"
     email = _email_only(shown)
     assert email.startswith(
@@ -223,13 +235,13 @@ def test_the_customer_email_reads_like_a_person_wrote_it(signed: Harness) -> Non
 
 def test_mark_sent_is_refused_until_the_prevention_sentence_replaces_the_placeholder(signed: Harness) -> None:
     warroom = signed
-    _named(warroom)
-    _first_update(warroom)
-    _resolve(warroom, minutes=66)
+    followups.named(warroom)
+    followups.first_update(warroom)
+    followups.resolve(warroom, minutes=66)
     [posted] = warroom.fake.wait_for(
         "chat.postMessage", channel=WAR_ROOM, where=lambda c: "customer email for" in c.text
     )
-    assert "Write prevention sentence" in _checklist(warroom)
+    assert "Write prevention sentence" in followups.checklist(warroom)
 
     click(warroom, "followup_email_sent", 1, by=DANA, response="too_soon")
     refusal = warroom.fake.wait_response("too_soon")[0]
@@ -244,26 +256,26 @@ def test_mark_sent_is_refused_until_the_prevention_sentence_replaces_the_placeho
     empty = {"prevention": {"prevention_input": {"type": "plain_text_input", "value": "   "}}}
     errors = warroom.slack.view_submission(user=DANA, view=view, values=empty).json()["errors"]
     assert "Write what you are changing" in errors["prevention"]
-    full = {"prevention": {"prevention_input": {"type": "plain_text_input", "value": PREVENTION}}}
+    full = {"prevention": {"prevention_input": {"type": "plain_text_input", "value": followups.PREVENTION}}}
     assert warroom.slack.view_submission(user=DANA, view=view, values=full).status == 200
 
-    updated = warroom.wait_until(lambda: _email_saying(warroom, PREVENTION))
-    assert f"What we are doing to prevent it: {PREVENTION}" in _email_only(updated)
+    updated = warroom.wait_until(lambda: _email_saying(warroom, followups.PREVENTION))
+    assert f"What we are doing to prevent it: {followups.PREVENTION}" in _email_only(updated)
     assert "[Write one sentence" not in updated
-    edits = warroom.fake.received("chat.update", channel=WAR_ROOM, where=lambda c: PREVENTION in c.text)
+    edits = warroom.fake.received("chat.update", channel=WAR_ROOM, where=lambda c: followups.PREVENTION in c.text)
     assert edits[-1].params["ts"] == posted.params.get("ts") or any(
         m.get("ts") == edits[-1].params["ts"] for m in warroom.fake.messages.get(WAR_ROOM, [])
     ), "the email is updated in place"
-    assert warroom.incidents()[0].email_prevention == PREVENTION
+    assert warroom.incidents()[0].email_prevention == followups.PREVENTION
     click(warroom, "followup_email_sent", 1, by=DANA, response="sent")
     warroom.wait_until(lambda: warroom.incidents()[0].email_sent_at)
 
 
 def test_correcting_the_cause_before_sending_rewrites_the_email(warroom: Harness) -> None:
-    _named(warroom)
-    _first_update(warroom)
-    _resolve(warroom, minutes=66, cause="A configuration change exhausted the pool.")
-    _email(warroom)
+    followups.named(warroom)
+    followups.first_update(warroom)
+    followups.resolve(warroom, minutes=66, cause="A configuration change exhausted the pool.")
+    followups.email(warroom)
     resolution = next(e for e in warroom.entries() if e.kind == "resolution")
 
     click(warroom, "entry_correct", resolution.id or 0, by=DANA, response="correct")
@@ -292,7 +304,7 @@ def test_reply_to_must_be_a_real_address(tmp_path: Path) -> None:
 
 
 def test_internal_identifiers_in_the_cause_and_entries_are_flagged(warroom: Harness) -> None:
-    _named(warroom)
+    followups.named(warroom)
     warroom.command("update Payments fail since deploy #4512; commit 3f2a9c1d is being rolled back on db-prod-03.")
     entry = warroom.wait_until(lambda: warroom.entries()[1:])[0]
     card = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "deploy #4512" in c.text)[
@@ -329,19 +341,21 @@ def test_the_identifier_check_leaves_customers_words_alone() -> None:
 
 
 def test_internal_identifiers_that_reach_the_customer_email_are_flagged_until_corrected(warroom: Harness) -> None:
-    _named(warroom)
-    _first_update(warroom)
-    _resolve(warroom, minutes=66, cause="A faulty deploy #4512 overloaded db-prod-03.")  # approved: warned, not blocked
+    followups.named(warroom)
+    followups.first_update(warroom)
+    followups.resolve(
+        warroom, minutes=66, cause="A faulty deploy #4512 overloaded db-prod-03."
+    )  # approved: warned, not blocked
     deploy = "Internal identifier (a deploy or release number): “deploy #4512” means nothing to customers."
     fix = "Correct the resolved entry's cause (its *Correct* button) before you send."
 
-    shown = _email(warroom)
+    shown = followups.email(warroom)
     intro = shown.split("```")[0]
     assert f":warning: In the cause: {deploy}" in intro, "on the drafted email, before anyone copies it"
     assert "In the cause: Internal identifier (a server name): “db-prod-03”" in intro
     assert fix in intro
     assert "deploy #4512" in _email_only(shown), "warned, never rewritten behind the communicator's back"
-    checklist = _checklist(warroom)
+    checklist = followups.checklist(warroom)
     assert f":warning: In the cause: {deploy}" in checklist and fix in checklist, "on the checklist's email line"
 
     click(warroom, "followup_email_sent", 1, by=DANA, response="too_soon")
@@ -350,10 +364,10 @@ def test_internal_identifiers_that_reach_the_customer_email_are_flagged_until_co
     assert f":warning: In the cause: {deploy}" in refusal, "the refusal names everything to fix before sending"
     assert refusal.count(fix) == 2, "the deploy and the server, each with how to fix it"
 
-    write_prevention(warroom, "We now test every release against peak load before it reaches web-7.")
+    followups.write_prevention(warroom, "We now test every release against peak load before it reaches web-7.")
     server = "In the prevention sentence: Internal identifier (a server name): “web-7” means nothing to customers."
-    warroom.wait_until(lambda: server in _email(warroom).split("```")[0])
-    assert "Press *Change prevention sentence* first." in _email(warroom)
+    warroom.wait_until(lambda: server in followups.email(warroom).split("```")[0])
+    assert "Press *Change prevention sentence* first." in followups.email(warroom)
 
     resolution = next(e for e in warroom.entries() if e.kind == "resolution")
     click(warroom, "entry_correct", resolution.id or 0, by=DANA, response="correct")
@@ -362,9 +376,9 @@ def test_internal_identifiers_that_reach_the_customer_email_are_flagged_until_co
         user=DANA, view=opened_view(warroom, 2), values=text_values(resolution.text, cause=cause)
     )
     warroom.wait_until(lambda: _email_saying(warroom, cause))
-    warroom.wait_until(lambda: "deploy #4512" not in _checklist(warroom))
-    assert "deploy #4512" not in _email(warroom) and "db-prod-03" not in _email(warroom)
-    assert server in _checklist(warroom), "what is still flagged stays on the checklist"
+    warroom.wait_until(lambda: "deploy #4512" not in followups.checklist(warroom))
+    assert "deploy #4512" not in followups.email(warroom) and "db-prod-03" not in followups.email(warroom)
+    assert server in followups.checklist(warroom), "what is still flagged stays on the checklist"
 
     click(warroom, "followup_email_sent", 1, by=DANA, response="sent")
     note = warroom.fake.wait_response("sent")[0]
@@ -375,21 +389,21 @@ def test_internal_identifiers_that_reach_the_customer_email_are_flagged_until_co
     assert "answer in words they know" in note.text
     assert warroom.incidents()[0].email_sent_at is not None, "a warning, never a block"
     sent = warroom.wait_until(
-        lambda: _checklist(warroom) if "✅ *Customer email:* sent" in _checklist(warroom) else None
+        lambda: followups.checklist(warroom) if "✅ *Customer email:* sent" in followups.checklist(warroom) else None
     )
     assert "web-7" not in sent, "nothing left to fix once it is sent"
 
 
 def test_a_clean_email_is_marked_sent_without_a_note(signed: Harness) -> None:
     warroom = signed
-    _named(warroom)
-    _first_update(warroom)
-    _resolve(warroom, minutes=66)
-    write_prevention(warroom)
-    assert ":warning:" not in _email(warroom) and ":warning:" not in _checklist(warroom)
+    followups.named(warroom)
+    followups.first_update(warroom)
+    followups.resolve(warroom, minutes=66)
+    followups.write_prevention(warroom)
+    assert ":warning:" not in followups.email(warroom) and ":warning:" not in followups.checklist(warroom)
 
     click(warroom, "followup_email_sent", 1, by=DANA, response="sent")
     warroom.wait_until(lambda: warroom.incidents()[0].email_sent_at)
-    warroom.wait_until(lambda: "✅ *Customer email:* sent" in _checklist(warroom))
-    warroom.fake.quiet()
+    warroom.wait_until(lambda: "✅ *Customer email:* sent" in followups.checklist(warroom))
+    warroom.drain()
     assert warroom.fake.responses("sent") == [], "the checklist's ✅ is the confirmation: nothing to warn about"

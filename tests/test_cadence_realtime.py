@@ -10,9 +10,8 @@ from bot.clock import SystemClock
 from bot.playbook import load_playbook
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.harness import DANA, LEAD, SECRET, WAR_ROOM, running, start_fake_slack
+from tests.support.processes import environment, free_port, kill_group, start, wait_healthy
 from tests.support.slack_requests import Slack
-from tests.test_cli import _environment, _free_port, _wait_healthy
-from tests.test_feed_delivery import _kill_group, _start
 
 SECONDS_PLAYBOOK = """
 acknowledge_within: 6s
@@ -66,11 +65,11 @@ def test_two_processes_on_one_database_send_each_reminder_once(database_url: str
     path = tmp_path / "playbook.yml"
     path.write_text(SECONDS_PLAYBOOK)
     fake = start_fake_slack()
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     processes: list[subprocess.Popen[str]] = []
     try:
         for port in ports:
-            env = _environment(
+            env = environment(
                 fake,
                 tmp_path,
                 SLACK_SIGNING_SECRET=SECRET,
@@ -78,9 +77,9 @@ def test_two_processes_on_one_database_send_each_reminder_once(database_url: str
                 DATABASE_URL=database_url,
                 WARROOM_PLAYBOOK=str(path),
             )
-            processes.append(_start(env, tmp_path))
+            processes.append(start(env, tmp_path))
         for port, process in zip(ports, processes, strict=True):
-            _wait_healthy(port, process)
+            wait_healthy(port, process)
         first, second = (
             Slack(app_url=f"http://127.0.0.1:{port}/slack/events", fake_url=fake.url, secret=SECRET) for port in ports
         )
@@ -96,5 +95,5 @@ def test_two_processes_on_one_database_send_each_reminder_once(database_url: str
     finally:
         for process in processes:
             if process.poll() is None:
-                _kill_group(process)
+                kill_group(process)
         fake.stop()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,29 +14,11 @@ from pathlib import Path
 from sqlalchemy import make_url
 
 from tests.conftest import fresh_postgres
-from tests.support.fake_slack import FakeSlack
 from tests.support.harness import MIRROR, SECRET, start_fake_slack
+from tests.support.processes import environment, free_port, wait_healthy
 from tests.support.slack_requests import Slack
 
 BOLT_WARNING = "`token` will be unused"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _environment(fake: FakeSlack, tmp_path: Path, **extra: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WARROOM_", "DATABASE_URL", "PORT"))}
-    return {
-        **keep,
-        "SLACK_BOT_TOKEN": "xoxb-cli-test",
-        "SLACK_API_URL": fake.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'warroom.db'}",
-        "WARROOM_MIRROR_CHANNEL": MIRROR,
-        **extra,
-    }
 
 
 @dataclass
@@ -66,30 +46,17 @@ def _started(env: dict[str, str], cwd: Path) -> Iterator[Started]:
             started.output, _ = process.communicate()
 
 
-def _wait_healthy(port: int, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("the server did not come up within 30 s")
-
-
 def _ready_lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.startswith("warroom: ready")]
 
 
 def test_http_mode_serves_signed_slack_requests_on_port(tmp_path: Path) -> None:
     fake = start_fake_slack()
-    port = _free_port()
+    port = free_port()
     try:
-        env = _environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port))
+        env = environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port))
         with _started(env, tmp_path) as started:
-            _wait_healthy(port, started.process)
+            wait_healthy(port, started.process)
             slack = Slack(app_url=f"http://127.0.0.1:{port}/slack/events", fake_url=fake.url, secret=SECRET)
 
             assert slack.command("declare P1 Checkout down", user="ULEAD0001", channel="CWARROOM1").status == 200
@@ -114,9 +81,9 @@ def test_the_ready_line_never_shows_the_database_password(tmp_path: Path) -> Non
     if url.password is None:
         url = url.set(password="s3cret-in-url")  # the test server trusts loopback, so any password connects
     fake = start_fake_slack()
-    port = _free_port()
+    port = free_port()
     try:
-        env = _environment(
+        env = environment(
             fake,
             tmp_path,
             SLACK_SIGNING_SECRET=SECRET,
@@ -124,7 +91,7 @@ def test_the_ready_line_never_shows_the_database_password(tmp_path: Path) -> Non
             DATABASE_URL=url.render_as_string(hide_password=False),
         )
         with _started(env, tmp_path) as started:
-            _wait_healthy(port, started.process)
+            wait_healthy(port, started.process)
     finally:
         fake.stop()
     [ready] = _ready_lines(started.output)
@@ -136,8 +103,8 @@ def test_the_ready_line_never_shows_the_database_password(tmp_path: Path) -> Non
 def test_socket_mode_is_used_when_an_app_token_is_set(tmp_path: Path) -> None:
     fake = start_fake_slack()
     try:
-        port = _free_port()
-        env = _environment(fake, tmp_path, SLACK_APP_TOKEN="xapp-1-test", PORT=str(port))
+        port = free_port()
+        env = environment(fake, tmp_path, SLACK_APP_TOKEN="xapp-1-test", PORT=str(port))
         with _started(env, tmp_path) as started:
             fake.wait_for("apps.connections.open", count=2, timeout=20)  # the start-up check, then the connection
     finally:
@@ -152,11 +119,11 @@ def test_socket_mode_is_used_when_an_app_token_is_set(tmp_path: Path) -> None:
 def test_a_mirror_warroom_is_not_in_is_told_at_start_but_does_not_stop_it(tmp_path: Path) -> None:
     fake = start_fake_slack()
     fake.remove_bot(MIRROR)
-    port = _free_port()
+    port = free_port()
     try:
-        env = _environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port))
+        env = environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port))
         with _started(env, tmp_path) as started:
-            _wait_healthy(port, started.process)
+            wait_healthy(port, started.process)
     finally:
         fake.stop()
     lines = started.output.splitlines()
@@ -169,7 +136,7 @@ def test_a_mirror_warroom_is_not_in_is_told_at_start_but_does_not_stop_it(tmp_pa
 def test_bad_settings_stop_the_app_with_one_line_each(tmp_path: Path) -> None:
     fake = start_fake_slack()
     try:
-        env = _environment(fake, tmp_path, SLACK_BOT_TOKEN="nope", WARROOM_MIRROR_CHANNEL="#mirror")
+        env = environment(fake, tmp_path, SLACK_BOT_TOKEN="nope", WARROOM_MIRROR_CHANNEL="#mirror")
         result = subprocess.run(
             [sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
         )
@@ -186,7 +153,7 @@ def test_a_token_slack_refuses_stops_the_app_with_one_line(tmp_path: Path) -> No
     fake = start_fake_slack()
     fake.revoked.add("xoxb-cli-test")
     try:
-        env = _environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET)
+        env = environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET)
         result = subprocess.run(
             [sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
         )
@@ -202,7 +169,7 @@ def test_a_refused_app_token_stops_socket_mode_with_one_line(tmp_path: Path) -> 
     fake = start_fake_slack()
     fake.revoked.add("xapp-1-revoked")
     try:
-        env = _environment(fake, tmp_path, SLACK_APP_TOKEN="xapp-1-revoked")
+        env = environment(fake, tmp_path, SLACK_APP_TOKEN="xapp-1-revoked")
         started = time.monotonic()
         result = subprocess.run(
             [sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60

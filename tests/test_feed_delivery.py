@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.store.db import make_engine
@@ -18,11 +13,8 @@ from bot.store.models import Entry, OutboxMessage
 from tests.support.fake_slack import FakeSlack, Fault
 from tests.support.feed import approve, mirror_texts, wait_posted
 from tests.support.harness import DANA, LEAD, MIRROR, SECRET, WAR_ROOM, Harness, start_fake_slack
+from tests.support.processes import SHORT_LEASE, environment, free_port, kill_group, start, wait_healthy, wait_settled
 from tests.support.slack_requests import Slack
-from tests.test_cli import _environment, _free_port, _wait_healthy
-
-# A lease a restarted process takes over quickly; it must outlast an attempt (6 calls x the 1 s timeout).
-_SHORT_LEASE = {"WARROOM_SLACK_TIMEOUT": "1s", "WARROOM_DELIVERY_LEASE": "7s"}
 
 
 def test_an_approved_entry_survives_two_429s_and_arrives_once(warroom: Harness) -> None:
@@ -89,50 +81,19 @@ def test_a_missing_mirror_is_reported_once_and_entries_wait_in_order(warroom: Ha
     assert again.params.get("thread_ts") == warroom.card_ts(1)
 
 
-def _kill_group(process: subprocess.Popen[str]) -> None:
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-
-
-def _start(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot"],
-        env=env,
-        cwd=cwd,
-        text=True,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _wait_settled(engine: Engine, channel: str, *, what: str) -> None:
-    """Wait (20 s at most) until every outbox row for `channel` is delivered, as after a restart."""
-
-    def settled() -> bool:
-        with Session(engine) as session:
-            rows = session.exec(select(OutboxMessage).where(OutboxMessage.channel_id == channel)).all()
-            return all(r.state == "delivered" for r in rows)
-
-    deadline = time.monotonic() + 20
-    while not settled():
-        assert time.monotonic() < deadline, f"{what} was never settled after the restart"
-        time.sleep(0.1)
-
-
 def _mirror_keys(fake: FakeSlack) -> list[str]:
     return [m["metadata"]["event_payload"]["key"] for m in fake.messages.get(MIRROR, [])]
 
 
 def test_a_crash_between_posting_and_recording_never_posts_twice(tmp_path: Path) -> None:
     fake = start_fake_slack()
-    port = _free_port()
-    env = _environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port), **_SHORT_LEASE)
+    port = free_port()
+    env = environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port), **SHORT_LEASE)
     engine = make_engine(env["DATABASE_URL"])
     slack = Slack(app_url=f"http://127.0.0.1:{port}/slack/events", fake_url=fake.url, secret=SECRET)
-    process = _start(env, tmp_path)
+    process = start(env, tmp_path)
     try:
-        _wait_healthy(port, process)
+        wait_healthy(port, process)
         slack.command("declare P1 Checkout down", user=LEAD, channel=WAR_ROOM)
         fake.wait_for("chat.postMessage", channel=MIRROR, timeout=10)
         fake.wait_for("chat.postMessage", channel=LEAD, timeout=10)  # the approval DM: all queued work is done
@@ -148,16 +109,16 @@ def test_a_crash_between_posting_and_recording_never_posts_twice(tmp_path: Path)
         )
         fake.wait_for("chat.postMessage", 2, channel=MIRROR, timeout=10)
         assert _mirror_keys(fake)[-1] == f"entry:{entry_id}:mirror"
-        _kill_group(process)  # dies before it could record the ts
+        kill_group(process)  # dies before it could record the ts
         fake.heal()
         with Session(engine) as session:
             row = session.exec(select(OutboxMessage).where(OutboxMessage.message_key == f"entry:{entry_id}:mirror"))
             assert row.one().state == "pending"
 
-        process = _start(env, tmp_path)
-        _wait_healthy(port, process)
+        process = start(env, tmp_path)
+        wait_healthy(port, process)
 
-        _wait_settled(engine, MIRROR, what="the entry")
+        wait_settled(engine, MIRROR, what="the entry")
         assert _mirror_keys(fake).count(f"entry:{entry_id}:mirror") == 1, "found by its metadata, not reposted"
         assert fake.received("conversations.replies", channel=MIRROR), "in the incident's thread, not the history"
         fake.wait_for(
@@ -171,6 +132,6 @@ def test_a_crash_between_posting_and_recording_never_posts_twice(tmp_path: Path)
         )
     finally:
         if process.poll() is None:
-            _kill_group(process)
+            kill_group(process)
         engine.dispose()
         fake.stop()

@@ -2,89 +2,40 @@
 
 from __future__ import annotations
 
-import json
-import time
-from typing import Any
+from collections.abc import Iterator
 
-from bot.scheduler.ticking import TICK_SECONDS
+import pytest
+
+from tests.support import followups
 from tests.support.fake_slack import Call
 from tests.support.feed import approve, click, opened_view, wait_posted
-from tests.support.harness import DANA, ERIN, LEAD, MIRROR, OTHER_ROOM, WAR_ROOM, Harness
+from tests.support.harness import DANA, ERIN, LEAD, MIRROR, OTHER_ROOM, WAR_ROOM, Harness, running
 
 
-def _named(warroom: Harness, text: str = "P1 Checkout API returning 500s") -> None:
-    warroom.declare(text)
-    warroom.command(f"communicator <@{DANA}|dana>")
-    warroom.wait_until(lambda: warroom.incidents()[0].communicator_id)
-
-
-def _update(warroom: Harness, text: str, *, minutes: float, response: str) -> None:
-    """After `minutes`, draft an update and have Dana approve it."""
-    warroom.clock.advance(minutes=minutes)
-    before = len(warroom.entries())
-    warroom.command(f"update {text}")
-    entry = warroom.wait_until(lambda: warroom.entries()[before:])[0]
-    approve(warroom, entry.id or 0, by=DANA, response=response)
-    wait_posted(warroom, entry.id or 0)
-
-
-def _resolve(warroom: Harness, *, minutes: float, cause: str = "A configuration change exhausted the pool.") -> None:
-    warroom.clock.advance(minutes=minutes)
-    warroom.command(f"resolve {cause}", response="resolve")
-    resolution = warroom.wait_until(lambda: [e for e in warroom.entries() if e.kind == "resolution"])[0]
-    approve(warroom, resolution.id or 0, by=DANA, response="resolved")
-    wait_posted(warroom, resolution.id or 0)
+@pytest.fixture
+def driven(database_url: str) -> Iterator[Harness]:
+    """Warroom without background workers: the test ticks the scheduler and drains the outbox itself."""
+    with running(database_url, background=False) as harness:
+        yield harness
 
 
 def _well_handled(warroom: Harness) -> None:
     """A P1 handled by the book: first update in 2 min, every update on time, resolved after 68 min."""
-    _named(warroom)
+    followups.named(warroom)
     warroom.clock.advance(minutes=2)  # 14:04
     approve(warroom, warroom.entries()[0].id or 0, by=DANA, response="first")  # next by 14:19
     wait_posted(warroom, warroom.entries()[0].id or 0)
     for n, minutes in enumerate((14, 14, 14, 14)):  # 14:18, 14:32, 14:46, 15:00
-        _update(warroom, f"We continue to work on card payments, update {n}.", minutes=minutes, response=f"u{n}")
-    _resolve(warroom, minutes=10)  # 15:10
-
-
-def _by_key(warroom: Harness, key: str, method: str = "chat.postMessage") -> list[Call]:
-    return warroom.fake.received(
-        method, where=lambda c: (c.params.get("metadata") or {}).get("event_payload", {}).get("key") == key
-    )
-
-
-def _checklist(warroom: Harness) -> str:
-    posted = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Follow-ups for" in c.text)
-    updates = warroom.fake.received("chat.update", channel=WAR_ROOM, where=lambda c: "Follow-ups for" in c.text)
-    return (updates or posted)[-1].everything
-
-
-def _answers(blocks: list[dict[str, Any]]) -> str:
-    return json.dumps(blocks, ensure_ascii=False)
-
-
-PREVENTION = "We now load-test every configuration change before it reaches production."
-
-
-def _email(warroom: Harness, where: str = "customer email for") -> str:
-    """The drafted customer email as the war room shows it now (posted once, updated in place)."""
-    posted = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: where in c.text)
-    updates = warroom.fake.received("chat.update", channel=WAR_ROOM, where=lambda c: where in c.text)
-    return (updates or posted)[-1].text
-
-
-def write_prevention(warroom: Harness, sentence: str = PREVENTION, *, by: str = DANA, count: int = 1) -> None:
-    """Press Write prevention sentence in the checklist and submit the modal; wait until the email says it."""
-    click(warroom, "followup_email_prevention", 1, by=by, response=f"prevention{count}")
-    values = {"prevention": {"prevention_input": {"type": "plain_text_input", "value": sentence}}}
-    assert warroom.slack.view_submission(user=by, view=opened_view(warroom, count), values=values).status == 200
-    warroom.wait_until(lambda: sentence in _email(warroom))
+        followups.update(
+            warroom, f"We continue to work on card payments, update {n}.", minutes=minutes, response=f"u{n}"
+        )
+    followups.resolve(warroom, minutes=10)  # 15:10
 
 
 def test_resolving_posts_the_follow_up_checklist(warroom: Harness) -> None:
     _well_handled(warroom)
 
-    checklist = _checklist(warroom)
+    checklist = followups.checklist(warroom)
     assert "Follow-ups for INC-1: resolved 15:10 UTC after 1 h 8 min" in checklist
     assert "*Customer email:* drafted above; send it by 17:10 UTC" in checklist
     assert "*Credits:* *owed: 1 h 8 min at P1 against the P1 SLA of 30 min*. Offer them by 17:10 UTC" in checklist
@@ -125,7 +76,7 @@ def test_each_follow_up_click_is_recorded_and_the_checklist_updates_in_place(war
     _well_handled(warroom)
     posted = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Follow-ups for" in c.text)
     warroom.clock.advance(minutes=40)  # 15:50
-    write_prevention(warroom)
+    followups.write_prevention(warroom)
 
     click(warroom, "followup_email_sent", 1, by=DANA, response="email")
     click(warroom, "followup_credits_offered", 1, by=LEAD, response="credits")
@@ -152,56 +103,67 @@ def test_each_follow_up_click_is_recorded_and_the_checklist_updates_in_place(war
     assert "Only the communicator or the incident lead" in warroom.fake.wait_response("erin")[0].text
 
 
-def test_the_postmortem_link_is_asked_for_and_reminded_daily_until_recorded(warroom: Harness) -> None:
-    _well_handled(warroom)
-    warroom.clock.advance(hours=24, minutes=1)
+def _no_link_reminders(warroom: Harness) -> list[Call]:
+    return warroom.fake.received("chat.postMessage", where=lambda c: "postmortem has no link yet" in c.text)
 
-    reminders = warroom.fake.wait_for(
-        "chat.postMessage", 2, timeout=5, where=lambda c: "postmortem has no link yet" in c.text
-    )
-    assert {c.channel for c in reminders} == {DANA, LEAD}
-    warroom.clock.advance(hours=1)
-    time.sleep(2 * TICK_SECONDS + 0.3)
-    assert len(warroom.fake.received("chat.postMessage", where=lambda c: "no link yet" in c.text)) == 2, "once a day"
 
-    click(warroom, "followup_postmortem_link", 1, by=DANA)
-    view = opened_view(warroom)
+def test_the_postmortem_link_is_asked_for_and_reminded_daily_until_recorded(driven: Harness) -> None:
+    _well_handled(driven)
+    driven.clock.advance(hours=23, minutes=59)
+    driven.tick()
+    assert _no_link_reminders(driven) == [], "not before a day has passed"
+    driven.clock.advance(minutes=2)
+    driven.tick()
+
+    reminders = _no_link_reminders(driven)
+    assert sorted(c.channel or "" for c in reminders) == sorted([DANA, LEAD]), "one each"
+    driven.tick()
+    driven.clock.advance(hours=1)
+    driven.tick()
+    assert _no_link_reminders(driven) == reminders, "once a day"
+
+    click(driven, "followup_postmortem_link", 1, by=DANA)
+    view = opened_view(driven)
     bad = {"url": {"url_input": {"type": "url_text_input", "value": "the doc"}}}
-    assert "full link" in warroom.slack.view_submission(user=DANA, view=view, values=bad).json()["errors"]["url"]
+    assert "full link" in driven.slack.view_submission(user=DANA, view=view, values=bad).json()["errors"]["url"]
     good = {"url": {"url_input": {"type": "url_text_input", "value": "https://wiki.example.com/pm/inc-1"}}}
-    assert warroom.slack.view_submission(user=DANA, view=view, values=good).status == 200
-    warroom.wait_until(lambda: warroom.incidents()[0].postmortem_url)
+    assert driven.slack.view_submission(user=DANA, view=view, values=good).status == 200
+    driven.wait_until(lambda: driven.incidents()[0].postmortem_url)
 
-    warroom.clock.advance(hours=48)
-    time.sleep(2 * TICK_SECONDS + 0.3)
-    assert len(warroom.fake.received("chat.postMessage", where=lambda c: "no link yet" in c.text)) == 2
-    assert "✅ *Postmortem:* https://wiki.example.com/pm/inc-1" in _checklist(warroom)
+    driven.clock.advance(hours=48)
+    driven.tick()
+    assert _no_link_reminders(driven) == reminders, "a recorded link ends the reminders"
+    assert "✅ *Postmortem:* https://wiki.example.com/pm/inc-1" in followups.checklist(driven)
 
 
-def test_the_communicator_is_reminded_before_the_customer_email_runs_out(warroom: Harness) -> None:
-    _well_handled(warroom)
-    warroom.clock.advance(minutes=89)  # 16:39
-    time.sleep(2 * TICK_SECONDS + 0.3)
-    assert warroom.fake.received("chat.postMessage", channel=DANA, where=lambda c: "is due by 17:10" in c.text) == []
+def _email_reminders(warroom: Harness) -> list[Call]:
+    return warroom.fake.received("chat.postMessage", channel=DANA, where=lambda c: "is due by 17:10" in c.text)
 
-    warroom.clock.advance(minutes=1)  # 16:40: 30 min left
 
-    [dm] = warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "is due by 17:10" in c.text)
+def test_the_communicator_is_reminded_before_the_customer_email_runs_out(driven: Harness) -> None:
+    _well_handled(driven)
+    driven.clock.advance(minutes=89)  # 16:39
+    driven.tick()
+    assert _email_reminders(driven) == []
+
+    driven.clock.advance(minutes=1)  # 16:40: 30 min left
+    driven.tick()
+
+    [dm] = _email_reminders(driven)
     assert "*The customer email for INC-1 is due by 17:10 UTC* (30 min left)" in dm.text
-    warroom.clock.advance(minutes=10)
-    time.sleep(2 * TICK_SECONDS + 0.3)
-    assert (
-        len(warroom.fake.received("chat.postMessage", channel=DANA, where=lambda c: "is due by 17:10" in c.text)) == 1
-    )
+    driven.tick()
+    driven.clock.advance(minutes=10)
+    driven.tick()
+    assert _email_reminders(driven) == [dm], "reminded once"
 
 
 def test_a_short_incident_needs_no_customer_email(warroom: Harness) -> None:
-    _named(warroom, "P3 Search is slow")
+    followups.named(warroom, "P3 Search is slow")
     warroom.clock.advance(minutes=3)
     approve(warroom, warroom.entries()[0].id or 0, by=DANA, response="first")
-    _resolve(warroom, minutes=9)  # 12 min in all
+    followups.resolve(warroom, minutes=9)  # 12 min in all
 
-    checklist = _checklist(warroom)
+    checklist = followups.checklist(warroom)
     assert "*Customer email:* not needed; it lasted 12 min, under 30 min." in checklist
     assert "*Postmortem:* not needed for P3." in checklist
     assert warroom.fake.received("chat.postMessage", where=lambda c: "customer email for" in c.text) == []
@@ -210,7 +172,7 @@ def test_a_short_incident_needs_no_customer_email(warroom: Harness) -> None:
 def test_a_well_handled_p1_passes_all_six_questions(warroom: Harness) -> None:
     _well_handled(warroom)
     warroom.clock.advance(minutes=30)
-    write_prevention(warroom)
+    followups.write_prevention(warroom)
     click(warroom, "followup_email_sent", 1, by=DANA, response="email")
     click(warroom, "followup_credits_offered", 1, by=DANA, response="credits")
     warroom.wait_until(lambda: warroom.events("email_sent") and warroom.events("credits_decided"))
@@ -244,11 +206,11 @@ def test_a_well_handled_p1_passes_all_six_questions(warroom: Harness) -> None:
 
 
 def test_a_badly_handled_incident_shows_exactly_which_questions_fail_and_why(warroom: Harness) -> None:
-    _named(warroom)
+    followups.named(warroom)
     warroom.clock.advance(minutes=7)  # 14:09: two minutes past the 14:07 commitment
     approve(warroom, warroom.entries()[0].id or 0, by=DANA, response="first")  # next by 14:24
-    _update(warroom, "Still working on card payments.", minutes=25, response="late")  # 14:34: ten minutes late
-    _resolve(warroom, minutes=30, cause="A bad deploy.")  # 15:04, after 62 min
+    followups.update(warroom, "Still working on card payments.", minutes=25, response="late")  # 14:34: ten minutes late
+    followups.resolve(warroom, minutes=30, cause="A bad deploy.")  # 15:04, after 62 min
     warroom.clock.advance(hours=3)
 
     warroom.command("audit INC-1", channel=OTHER_ROOM, response="audit")
@@ -306,7 +268,7 @@ def test_the_timeline_is_posted_and_attached_as_markdown(warroom: Harness) -> No
 
 
 def test_an_open_incident_leaves_the_questions_only_resolution_can_answer_pending(warroom: Harness) -> None:
-    _named(warroom, "P2 Search is slow")
+    followups.named(warroom, "P2 Search is slow")
     warroom.clock.advance(minutes=3)
     approve(warroom, warroom.entries()[0].id or 0, by=DANA, response="first")
     warroom.clock.advance(minutes=10)
@@ -324,7 +286,7 @@ def test_an_open_incident_leaves_the_questions_only_resolution_can_answer_pendin
 
 
 def test_the_timeline_only_ever_goes_to_the_war_room(warroom: Harness) -> None:
-    _named(warroom)
+    followups.named(warroom)
 
     warroom.command("timeline INC-1", channel=MIRROR, user=ERIN, response="elsewhere")
 

@@ -21,7 +21,7 @@ from bot.store.db import make_engine
 from bot.store.models import OutboxMessage
 from tests.support.fake_slack import FakeSlack, Fault
 from tests.support.harness import MIRROR, FakeClock, Harness, running, start_fake_slack
-from tests.test_settings import VALID, problems, warroom_check
+from tests.support.settings import VALID, problems, warroom_check
 
 
 @contextmanager

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+from tests.support import followups
 from tests.support.feed import click
 from tests.support.harness import DANA, LEAD, MIRROR, Harness
-from tests.test_after_outage import _first_update
-from tests.test_followups import _checklist, _email, _named, _resolve, write_prevention
 
 
 def test_a_p1_lowered_to_p3_is_still_reminded_of_the_postmortem_its_resolved_post_promised(warroom: Harness) -> None:
-    _named(warroom)
-    _first_update(warroom)
+    followups.named(warroom)
+    followups.first_update(warroom)
     warroom.clock.advance(minutes=10)
     warroom.command("severity P3", response="lowered")
     warroom.wait_until(lambda: warroom.events("severity_changed"))
-    _resolve(warroom, minutes=30)
+    followups.resolve(warroom, minutes=30)
     resolved = warroom.fake.wait_for("chat.postMessage", channel=MIRROR, where=lambda c: "· Resolved*" in c.text)
     assert "P1 Full outage" in resolved[-1].text and "post-incident review" in resolved[-1].text
-    assert "*Postmortem:* promised in the resolved post" in _checklist(warroom)
+    assert "*Postmortem:* promised in the resolved post" in followups.checklist(warroom)
 
     warroom.clock.advance(hours=24, minutes=1)
 
@@ -28,10 +27,10 @@ def test_a_p1_lowered_to_p3_is_still_reminded_of_the_postmortem_its_resolved_pos
 
 
 def test_only_the_communicator_writes_the_customer_emails_prevention_sentence(warroom: Harness) -> None:
-    _named(warroom)
-    _first_update(warroom)
-    _resolve(warroom, minutes=40)
-    _checklist(warroom)
+    followups.named(warroom)
+    followups.first_update(warroom)
+    followups.resolve(warroom, minutes=40)
+    followups.checklist(warroom)
 
     click(warroom, "followup_email_prevention", 1, by=LEAD, response="lead")
 
@@ -45,14 +44,14 @@ POLICY = "Every affected customer receives a service credit"
 
 
 def test_credits_recorded_as_not_owed_leave_the_unsent_customer_email_offering_none(warroom: Harness) -> None:
-    _named(warroom)
-    _first_update(warroom)
-    _resolve(warroom, minutes=40)  # 42 min at P1 against its 30 min SLA: owed by the rule
-    assert POLICY in _email(warroom)
+    followups.named(warroom)
+    followups.first_update(warroom)
+    followups.resolve(warroom, minutes=40)  # 42 min at P1 against its 30 min SLA: owed by the rule
+    assert POLICY in followups.email(warroom)
 
     click(warroom, "followup_credits_not_owed", 1, by=DANA, response="notowed")
 
-    shown = warroom.wait_until(lambda: (lambda text: text if POLICY not in text else None)(_email(warroom)))
+    shown = warroom.wait_until(lambda: (lambda text: text if POLICY not in text else None)(followups.email(warroom)))
     assert "service commitment" not in shown
     told = warroom.fake.wait_for(
         "chat.postMessage", channel=MIRROR, where=lambda c: "no further service credits" in c.text
@@ -61,10 +60,10 @@ def test_credits_recorded_as_not_owed_leave_the_unsent_customer_email_offering_n
 
 
 def test_credits_a_sent_email_offered_cant_be_recorded_as_not_owed(warroom: Harness) -> None:
-    _named(warroom)
-    _first_update(warroom)
-    _resolve(warroom, minutes=40)
-    write_prevention(warroom)
+    followups.named(warroom)
+    followups.first_update(warroom)
+    followups.resolve(warroom, minutes=40)
+    followups.write_prevention(warroom)
     click(warroom, "followup_email_sent", 1, by=DANA, response="sent")
     warroom.wait_until(lambda: warroom.events("email_sent"))
 

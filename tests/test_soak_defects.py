@@ -18,9 +18,8 @@ from tests.support.fake_slack import FakeSlack, Fault
 from tests.support.feed import opened_view
 from tests.support.harness import DANA, LEAD, MIRROR, OTHER_ROOM, SECRET, WAR_ROOM, FakeClock, Harness, running
 from tests.support.harness import start_fake_slack as _fake
+from tests.support.processes import SHORT_LEASE, environment, free_port, kill_group, start, wait_healthy, wait_settled
 from tests.support.slack_requests import Slack
-from tests.test_cli import _environment, _free_port, _wait_healthy
-from tests.test_feed_delivery import _SHORT_LEASE, _kill_group, _start, _wait_settled
 
 HIDDEN_ROOM = "CHIDDEN01"
 
@@ -195,14 +194,14 @@ def test_a_429_put_back_by_one_worker_is_not_retaken_by_another_before_retry_aft
 
 def test_a_crash_between_posting_a_dm_and_recording_it_never_posts_it_twice(tmp_path: Path) -> None:
     fake = _fake()
-    port = _free_port()
-    env = _environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port), **_SHORT_LEASE)
+    port = free_port()
+    env = environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port), **SHORT_LEASE)
     engine = make_engine(env["DATABASE_URL"])
     slack = Slack(app_url=f"http://127.0.0.1:{port}/slack/events", fake_url=fake.url, secret=SECRET)
     dana_dm = fake.dm_channel(DANA)
-    process = _start(env, tmp_path)
+    process = start(env, tmp_path)
     try:
-        _wait_healthy(port, process)
+        wait_healthy(port, process)
         slack.command("declare P1 Checkout down", user=LEAD, channel=WAR_ROOM)
         fake.wait_for("chat.postMessage", channel=LEAD, timeout=10)  # the first draft's copy: declared and settled
         slack.command(f"communicator <@{DANA}|dana>", user=LEAD, channel=WAR_ROOM)
@@ -213,16 +212,16 @@ def test_a_crash_between_posting_a_dm_and_recording_it_never_posts_it_twice(tmp_
         fake.wait_for("chat.postMessage", 3, channel=DANA, timeout=10)
         posted = _keys(fake, dana_dm)[-1]
         assert posted.startswith("entry:") and posted.endswith(f":dm:{DANA}")
-        _kill_group(process)  # dies before it could record the ts
+        kill_group(process)  # dies before it could record the ts
         fake.heal()
         with Session(engine) as session:
             row = session.exec(select(OutboxMessage).where(OutboxMessage.message_key == posted)).one()
             assert row.state == "pending"
 
-        process = _start(env, tmp_path)
-        _wait_healthy(port, process)
+        process = start(env, tmp_path)
+        wait_healthy(port, process)
 
-        _wait_settled(engine, DANA, what="the DM")
+        wait_settled(engine, DANA, what="the DM")
         assert _keys(fake, dana_dm).count(posted) == 1, "found in the DM's history by its metadata, not reposted"
         assert fake.received("conversations.open", users=DANA)
         assert fake.received("conversations.history", channel=dana_dm)
@@ -232,7 +231,7 @@ def test_a_crash_between_posting_a_dm_and_recording_it_never_posts_it_twice(tmp_
         assert row.ts == landed["ts"]
     finally:
         if process.poll() is None:
-            _kill_group(process)
+            kill_group(process)
         engine.dispose()
         fake.stop()
 

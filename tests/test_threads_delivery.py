@@ -34,9 +34,8 @@ from tests.support.harness import (
     running,
     start_fake_slack,
 )
+from tests.support.processes import SHORT_LEASE, environment, free_port, kill_group, start, wait_healthy, wait_settled
 from tests.support.slack_requests import Slack
-from tests.test_cli import _environment, _free_port, _wait_healthy
-from tests.test_feed_delivery import _SHORT_LEASE, _kill_group, _start, _wait_settled
 
 ACTIVATION = keys.activation(1)
 
@@ -291,13 +290,13 @@ def test_a_threaded_post_throttled_with_retry_after_arrives_once_and_in_order(wa
 
 def test_a_crash_between_posting_a_reply_and_recording_it_never_posts_it_twice(tmp_path: Path) -> None:
     fake = start_fake_slack()
-    port = _free_port()
-    env = _environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port), **_SHORT_LEASE)
+    port = free_port()
+    env = environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET, PORT=str(port), **SHORT_LEASE)
     engine = make_engine(env["DATABASE_URL"])
     slack = Slack(app_url=f"http://127.0.0.1:{port}/slack/events", fake_url=fake.url, secret=SECRET)
-    process = _start(env, tmp_path)
+    process = start(env, tmp_path)
     try:
-        _wait_healthy(port, process)
+        wait_healthy(port, process)
         slack.command("declare P1 Checkout down", user=LEAD, channel=WAR_ROOM)
         fake.wait_for("chat.postMessage", channel=LEAD, timeout=10)  # the approval DM: all queued work is done
         parent = fake.ts_of(MIRROR, ACTIVATION)
@@ -308,20 +307,20 @@ def test_a_crash_between_posting_a_reply_and_recording_it_never_posts_it_twice(t
 
         fake.wait_for("chat.postMessage", channel=MIRROR, timeout=10, thread_ts=parent)
         assert fake.thread(MIRROR, parent) == [text]
-        _kill_group(process)  # dies before it could record the ts
+        kill_group(process)  # dies before it could record the ts
         fake.heal()
         assert _row(engine, row_id).state == "pending"
 
-        process = _start(env, tmp_path)
-        _wait_healthy(port, process)
+        process = start(env, tmp_path)
+        wait_healthy(port, process)
 
-        _wait_settled(engine, MIRROR, what="the reply")
+        wait_settled(engine, MIRROR, what="the reply")
         assert fake.thread(MIRROR, parent) == [text], "found in its thread by its metadata, not reposted"
         assert fake.received("conversations.replies", channel=MIRROR, ts=parent)
         assert _row(engine, row_id).ts == fake.ts_of(MIRROR, "test:identified")
     finally:
         if process.poll() is None:
-            _kill_group(process)
+            kill_group(process)
         engine.dispose()
         fake.stop()
 

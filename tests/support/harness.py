@@ -131,15 +131,15 @@ class Harness:
             if delivered == 0:  # the background worker holds a row: let it finish
                 time.sleep(0.01)
 
-    def tick(self) -> int:
-        """Run the cadence tick and every chore once, now, as the scheduler would; then deliver what they owe.
-
-        Returns how much the tick and the chores did (reminders sent, rows pruned, ...).
+    def tick(self) -> dict[str, int]:
+        """Run every tick that is due now (the cadence, the follow-up reminders, ...) as the scheduler would, in
+        this thread; then deliver what they owe. Returns how much each tick that ran did; a failed tick fails the test.
         """
         self.drain()
-        done = self.warroom.ticker.tick_now()
+        done = self.warroom.ticker.round()
+        assert not done.failed, f"ticks failed: {done.failed} (the log has the traceback)"
         self.drain()
-        return done
+        return done.done
 
     def _listeners_finished(self, *, timeout: float) -> None:
         """Return once every lazy listener submitted so far has finished.
