@@ -7,13 +7,21 @@ the whole room must see. Everything is driven through Slack's requests and read 
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Iterator
 from typing import Any
 
-from bot.scheduler.ticking import TICK_SECONDS
+import pytest
+
 from tests.support.fake_slack import Call
 from tests.support.feed import approve, click, opened_view, wait_posted
-from tests.support.harness import DANA, ERIN, LEAD, MIRROR, WAR_ROOM, Harness
+from tests.support.harness import DANA, ERIN, LEAD, MIRROR, WAR_ROOM, Harness, running
+
+
+@pytest.fixture
+def driven(database_url: str) -> Iterator[Harness]:
+    """Warroom without background workers: the test ticks the scheduler and drains the outbox itself."""
+    with running(database_url, background=False) as harness:
+        yield harness
 
 
 def _named(warroom: Harness) -> None:
@@ -52,13 +60,6 @@ def _shows(warroom: Harness, channel: str, key: str, phrase: str) -> Call:
 
 def _buttons(call: Call) -> list[str]:
     return [e["action_id"] for b in call.blocks if b["type"] == "actions" for e in b["elements"]]
-
-
-def _settle(warroom: Harness) -> None:
-    """Let the scheduler tick, then every owed message be delivered."""
-    time.sleep(2 * TICK_SECONDS + 0.2)
-    warroom.wait_until(lambda: all(row.state != "pending" for row in warroom.outbox()), timeout=10)
-    warroom.fake.quiet(0.3)
 
 
 def _to(warroom: Harness, hhmm: str) -> None:
@@ -114,7 +115,7 @@ def test_a_newer_approved_update_supersedes_older_drafts_everywhere(warroom: Har
         assert refusal.params["response_type"] == "ephemeral"
         assert f"This draft was superseded at 14:10 UTC, when <@{DANA}> approved a newer update" in refusal.text
         assert "draft it with `/incident update &lt;text&gt;`" in refusal.text
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.fake.received("views.open") == [], "no modal opens on a superseded draft"
     assert [key for key in _mirror_keys(warroom) if key.startswith("entry:")] == [f"entry:{newer}:mirror"]
     assert not any("for some customers" in str(m["text"]) for m in warroom.fake.messages[MIRROR])
@@ -137,7 +138,7 @@ def test_the_automatic_investigating_draft_cannot_be_approved_after_an_identifie
 
     assert reply.status == 200
     assert "superseded" in warroom.fake.wait_response("from-dm")[0].text
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.incidents()[0].status == "identified"
     assert f"entry:{automatic}:mirror" not in _mirror_keys(warroom)
     assert not any("investigating a full outage" in str(m["text"]) for m in warroom.fake.messages[MIRROR])
@@ -170,7 +171,7 @@ def test_resolving_supersedes_every_pending_draft(warroom: Harness) -> None:
     refusal = warroom.fake.wait_response("after")[0].text
     assert f"superseded at 15:10 UTC, when <@{DANA}> approved the resolution" in refusal
     assert "INC-1 is resolved." in refusal
-    warroom.fake.quiet()
+    warroom.drain()
     assert [key for key in _mirror_keys(warroom) if key.startswith("entry:")] == [f"entry:{resolution}:mirror"]
 
 
@@ -219,12 +220,12 @@ def test_concurrent_approvals_of_two_drafts_never_post_a_superseded_one(warroom:
     answers = [warroom.fake.wait_response("resolution")[0].text, warroom.fake.wait_response("newer")[0].text]
     assert sum(text.startswith("Approved") for text in answers) == 1, answers
     assert sum("This draft was superseded" in text for text in answers) == 1, answers
-    states = {entry.id: entry.state for entry in warroom.entries()}
+    states = {entry.id or 0: entry.state for entry in warroom.entries()}
     [approved] = [entry_id for entry_id, state in states.items() if state == "approved"]
     assert states[automatic] == "superseded"
     assert sorted(states.values()) == ["approved", "superseded", "superseded"]
     wait_posted(warroom, approved)
-    _settle(warroom)
+    warroom.drain()
     assert [key for key in _mirror_keys(warroom) if key.startswith("entry:")] == [f"entry:{approved}:mirror"]
     assert len(warroom.events("approved")) == 1
 
@@ -239,7 +240,7 @@ def test_a_double_click_on_two_drafts_approves_them_in_click_order(warroom: Harn
     click(warroom, "entry_approve", automatic, by=DANA, response="older")
 
     assert "This draft was superseded" in warroom.fake.wait_response("older")[0].text
-    _settle(warroom)
+    warroom.drain()
     assert [key for key in _mirror_keys(warroom) if key.startswith("entry:")] == [f"entry:{newer}:mirror"]
 
 
@@ -257,11 +258,9 @@ def test_the_communicator_gets_no_dm_copy_of_her_own_draft(warroom: Harness) -> 
     own = _draft(warroom, "Card payments fail for some customers.", by=DANA)
     erins = _draft(warroom, "identified: A faulty deploy broke card payments.", by=ERIN)
     resolution = _draft(warroom, "A faulty deploy; rolled back.", by=DANA, command="resolve")
-    for entry_id in (own, erins, resolution):
-        warroom.fake.wait_for(  # every draft still gets its card in the thread under the incident card
-            "chat.postMessage", channel=WAR_ROOM, where=lambda c, e=entry_id: f"entry:{e}:draft" in str(c.params)
-        )
-    _settle(warroom)
+    warroom.drain()
+    cards = {key for key in _keys_in(warroom, WAR_ROOM) if key.endswith(":draft")}
+    assert {f"entry:{e}:draft" for e in (own, erins, resolution)} <= cards, "every draft still gets its card"
 
     copies = {key for key in _dm_keys(warroom, DANA) if key.startswith("entry:")}
     assert copies == {f"entry:{automatic}:dm:{DANA}", f"entry:{erins}:dm:{DANA}"}, "none of the two she wrote"
@@ -270,7 +269,7 @@ def test_the_communicator_gets_no_dm_copy_of_her_own_draft(warroom: Harness) -> 
     approve(warroom, own, by=DANA, response="own")  # her own draft, from its card: nothing to update by DM
     wait_posted(warroom, own)
     _shows(warroom, WAR_ROOM, f"entry:{own}:draft", "Approved by")
-    _settle(warroom)
+    warroom.drain()
     assert not any(f"entry:{own}:" in key for key in _dm_keys(warroom, DANA))
 
 
@@ -281,7 +280,7 @@ def test_the_lead_gets_no_copy_of_his_own_draft_and_a_communicator_named_later_g
     automatic = warroom.entries()[0].id or 0
     leads = _draft(warroom, "identified: A faulty deploy broke card payments.", by=LEAD)
     danas = _draft(warroom, "Card payments fail for some customers.", by=DANA)
-    _settle(warroom)
+    warroom.drain()
     assert {key for key in _dm_keys(warroom, LEAD) if key.startswith("entry:")} == {
         f"entry:{automatic}:dm:{LEAD}",
         f"entry:{danas}:dm:{LEAD}",
@@ -295,7 +294,7 @@ def test_the_lead_gets_no_copy_of_his_own_draft_and_a_communicator_named_later_g
         assert _buttons(copy) == ["entry_approve", "entry_edit", "entry_reject"]
     lead_copy = _shows(warroom, warroom.fake.dm_channel(LEAD), f"entry:{danas}:dm:{LEAD}", "is now for")
     assert _buttons(lead_copy) == []
-    _settle(warroom)
+    warroom.drain()
     assert f"entry:{danas}:dm:{DANA}" not in _dm_keys(warroom, DANA), "she wrote it: its card is enough"
     assert f"entry:{leads}:dm:{LEAD}" not in _dm_keys(warroom, LEAD)
 
@@ -457,7 +456,7 @@ def test_a_rejection_with_a_reason_tells_the_drafter_and_shows_on_the_card(warro
         user=DANA, view=view, values={"reason": {"reason_input": {"type": "plain_text_input", "value": "again"}}}
     )
     warroom.fake.wait_for("chat.postEphemeral", where=lambda c: "already" in c.text or "rejected by" in c.text)
-    warroom.fake.quiet()
+    warroom.drain()
     assert len(warroom.events("rejected")) == 1 and warroom.entries()[1].reason == entry.reason
     assert len(warroom.fake.received("chat.postMessage", channel=ERIN, where=lambda c: "was rejected" in c.text)) == 1
 
@@ -476,7 +475,7 @@ def test_a_rejection_without_a_reason_says_so_and_an_automatic_draft_tells_no_on
     card = _shows(warroom, WAR_ROOM, f"entry:{automatic}:draft", "Rejected by")
     assert "Reason:" not in card.everything
     assert [entry.reason for entry in warroom.entries()] == [None, None]
-    _settle(warroom)
+    warroom.drain()
     told_anyone = warroom.fake.received("chat.postMessage", where=lambda c: "was rejected" in c.text)
     assert [call.channel for call in told_anyone] == [ERIN], "Warroom drafted the automatic one: nobody to tell"
 
@@ -494,24 +493,28 @@ def test_a_reason_too_long_is_refused_beside_the_field(warroom: Harness) -> None
     )
 
     assert reply.json() == {"response_action": "errors", "errors": {"reason": "Keep the reason to 300 characters."}}
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.entries()[1].state == "draft"
 
 
 # -- less noise in the war room ----------------------------------------------------------------------------------
 
 
-def test_a_whole_incident_keeps_the_channel_to_what_the_room_must_see(warroom: Harness) -> None:
+def test_a_whole_incident_keeps_the_channel_to_what_the_room_must_see(driven: Harness) -> None:
+    warroom = driven
     incident = warroom.declare("P1 Checkout API returning 500s")  # 14:02, nobody is the communicator yet
     _to(warroom, "14:04")  # the heads-up (the lead, by DM) and "nobody owns" (the card's thread)
-    warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Nobody owns" in c.text)
+    warroom.tick()
+    assert warroom.fake.received("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Nobody owns" in c.text)
     warroom.command(f"communicator <@{DANA}|dana>")
     warroom.wait_until(lambda: warroom.incidents()[0].communicator_id)
     approve(warroom, warroom.entries()[0].id or 0, by=DANA, response="first")  # next update by 14:19
     _to(warroom, "14:19")  # overdue: Dana, by DM
-    warroom.fake.wait_for("chat.postMessage", channel=DANA, where=lambda c: "Update overdue" in c.text)
+    warroom.tick()
+    assert warroom.fake.received("chat.postMessage", channel=DANA, where=lambda c: "Update overdue" in c.text)
     _to(warroom, "14:24")  # escalation: the card's thread, mentioning the lead
-    warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "min overdue" in c.text)
+    warroom.tick()
+    assert warroom.fake.received("chat.postMessage", channel=WAR_ROOM, where=lambda c: "min overdue" in c.text)
     update = _draft(warroom, "identified: A faulty deploy broke card payments; we are rolling it back.")
     approve(warroom, update, by=DANA, response="second")
     warroom.command("severity P2")
@@ -521,8 +524,7 @@ def test_a_whole_incident_keeps_the_channel_to_what_the_room_must_see(warroom: H
     assert "follow-ups (customer email, credits, postmortem) are in the thread under the incident card" in (
         confirmation.text
     )
-    warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Follow-ups for" in c.text)
-    _settle(warroom)
+    warroom.tick()
 
     card_ts = warroom.card_ts(incident.id or 0)
     assert card_ts is not None
