@@ -11,6 +11,19 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
+# Pages delivery reads in all when looking for a post that may have landed: a thread's replies (oldest first), the
+# channel's history (newest first), or both when the thread turns out to be gone; each since the row was written.
+LOOKUP_PAGES = 3
+# The most Slack calls one delivery attempt makes: conversations.open, the lookup pages, chat.getPermalink,
+# chat.postMessage. A file, always shared in a channel (no conversations.open), makes as many: the lookup pages and
+# its three steps. Named here, below delivery, because the delivery lease must outlast them all (checked at start).
+CALLS_PER_ATTEMPT = 3 + LOOKUP_PAGES
+
+
+def longest_attempt(timeout: float) -> timedelta:
+    """How long one delivery attempt can take when every Slack call it makes runs to the client's timeout."""
+    return timedelta(seconds=CALLS_PER_ATTEMPT * timeout)
+
 
 class ConfigError(Exception):
     """The configuration is invalid; str() holds one line per problem."""
@@ -142,8 +155,6 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _lease_outlasts_an_attempt(self) -> Settings:
-        from bot.delivery.worker import CALLS_PER_ATTEMPT, longest_attempt
-
         timeout = self.warroom_slack_timeout.total_seconds()
         longest = int(longest_attempt(timeout).total_seconds())
         if self.warroom_delivery_lease.total_seconds() <= longest:

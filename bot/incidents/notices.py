@@ -72,6 +72,7 @@ class Notices:
             cadence=span(severity.cadence),
             due=clock_time(incident.next_update_due_at, self.playbook.zone),
             due_in=_due_in(incident.next_update_due_at, now),
+            first=incident.last_update_at is None,  # a communicator named later takes over a running cadence
         )
 
     def severity_changed(self, incident: Incident, *, old: str, by: str, at: datetime) -> tuple[Message, Message]:

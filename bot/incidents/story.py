@@ -3,33 +3,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot.playbook import Playbook
 from bot.render.text import clock_time, escape, is_user_id, mention
 from bot.store.models import Incident, TimelineEvent
+from bot.vocabulary import EntryKind, Event, Reminder
 
-_SAID = {
-    "declared": "declared {severity} · {label}: {title}",
-    "communicator_nominated": "named {communicator} the communicator",
-    "severity_changed": "changed the severity from {old} to {new}",
-    "drafted": "drafted {what}: {text}",
-    "edited": "edited a draft: {new}",
-    "approved": "approved ({phase}): {text}",
-    "rejected": "rejected a draft{because}",
-    "superseded": "marked a draft superseded: a newer entry was approved",
-    "corrected": "corrected an entry: {new}",
-    "resolved": "resolved it; cause: {cause}",
-    "reminder_sent": "sent the {reminder} reminder for the update due {due}",
-    "mirror_unreachable": "the mirror channel could not be reached ({error})",
-    "war_room_unreachable": "Warroom could not post in the war room ({error}); the lead was told how to invite it",
-    "email_drafted": "drafted the customer email",
-    "email_sent": "marked the customer email sent",
-    "credits_decided": "recorded credits as {decision}",
-    "email_prevention_written": "wrote what we are changing, for the customer email: {text}",
-    "postmortem_linked": "added the postmortem link {url}",
-    "follow_up_reminded": "sent the {reminder} reminder",
-    "impact_proposed": "proposed the public impact line: {text}",
-    "impact_approved": "approved the public impact line: {text}",
+_SAID: dict[str, str] = {
+    Event.DECLARED: "declared {severity} · {label}: {title}",
+    Event.COMMUNICATOR_NOMINATED: "named {communicator} the communicator",
+    Event.SEVERITY_CHANGED: "changed the severity from {old} to {new}",
+    Event.DRAFTED: "drafted {what}: {text}",
+    Event.EDITED: "edited a draft: {new}",
+    Event.APPROVED: "approved ({phase}): {text}",
+    Event.REJECTED: "rejected a draft{because}",
+    Event.SUPERSEDED: "marked a draft superseded: a newer entry was approved",
+    Event.CORRECTED: "corrected an entry: {new}",
+    Event.RESOLVED: "resolved it; cause: {cause}",
+    Event.REMINDER_SENT: "sent the {reminder} reminder for the update due {due}",
+    Event.MIRROR_UNREACHABLE: "the mirror channel could not be reached ({error})",
+    Event.WAR_ROOM_UNREACHABLE: "Warroom could not post in the war room ({error}); the lead was told how to invite it",
+    Event.EMAIL_DRAFTED: "drafted the customer email",
+    Event.EMAIL_SENT: "marked the customer email sent",
+    Event.CREDITS_DECIDED: "recorded credits as {decision}",
+    Event.EMAIL_PREVENTION_WRITTEN: "wrote what we are changing, for the customer email: {text}",
+    Event.POSTMORTEM_LINKED: "added the postmortem link {url}",
+    Event.FOLLOW_UP_REMINDED: "sent the {reminder} reminder",
+    Event.IMPACT_PROPOSED: "proposed the public impact line: {text}",
+    Event.IMPACT_APPROVED: "approved the public impact line: {text}",
 }
 
 
@@ -49,8 +52,8 @@ def lines(incident: Incident, events: list[TimelineEvent], playbook: Playbook) -
     out = []
     for event in events:
         when = f"{event.at.astimezone(playbook.zone):%Y-%m-%d %H:%M:%S}"
-        plain = _said(event, {key: str(value) for key, value in event.data.items()})
-        slack = _said(event, {key: _slack(key, value) for key, value in event.data.items()})
+        plain = _said(event, {key: str(value) for key, value in event.data.items()}, playbook.zone)
+        slack = _said(event, {key: _slack(key, value) for key, value in event.data.items()}, playbook.zone)
         who = event.actor_id
         out.append(
             Told(
@@ -61,27 +64,36 @@ def lines(incident: Incident, events: list[TimelineEvent], playbook: Playbook) -
     return out
 
 
-_READABLE = {
-    "heads_up": "heads-up",
-    "overdue": "overdue",
-    "escalation": "escalation",
-    "customer_email": "customer email",
-    "postmortem": "postmortem",
+_READABLE: dict[str, str] = {
+    Reminder.HEADS_UP: "heads-up",
+    Reminder.OVERDUE: "overdue",
+    Reminder.ESCALATION: "escalation",
+    Reminder.CUSTOMER_EMAIL: "customer email",
+    Reminder.POSTMORTEM: "postmortem",
 }
 
 
-def _said(event: TimelineEvent, data: dict[str, str]) -> str:
-    data = {**data, "what": "the resolution" if data.get("entry_kind") == "resolution" else "an update"}
+def _said(event: TimelineEvent, data: dict[str, str], zone: ZoneInfo) -> str:
+    data = {**data, "what": "the resolution" if data.get("entry_kind") == EntryKind.RESOLUTION else "an update"}
     data["because"] = f": {data['reason']}" if data.get("reason") else ""
     if "reminder" in data:
         data["reminder"] = _READABLE.get(data["reminder"], data["reminder"])
     if "due" in data:
-        data["due"] = data["due"][11:16] + " UTC" if len(data["due"]) >= 16 else data["due"]
+        data["due"] = _clock(data["due"], zone)
     template = _SAID.get(event.kind, event.kind.replace("_", " "))
     try:
         return template.format(**data)
     except (KeyError, IndexError):
         return event.kind.replace("_", " ")
+
+
+def _clock(iso: str, zone: ZoneInfo) -> str:
+    """A recorded moment (ISO 8601, in UTC) as the playbook's clock time: '14:30 CET'."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return clock_time(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC), zone)
 
 
 def _slack(key: str, value: object) -> str:

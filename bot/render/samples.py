@@ -73,7 +73,9 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
                 "cadence": span(severity.cadence),
                 "due": due,
                 "due_in": "in 5 min",
+                "first": first,
             }
+            for first in (True, False)
         ],
         "communicator_named.md.j2": [
             {"ref": "INC-42", "communicator": who, "by": _LEAD, "self_nominated": who == _LEAD}
