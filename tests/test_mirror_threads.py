@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import re
-import time
+from collections.abc import Iterator
 
-from bot.scheduler.ticking import TICK_SECONDS
+import pytest
+
 from tests.support.feed import approve, click, opened_view, text_values, wait_posted
-from tests.support.harness import DANA, ERIN, LEAD, MIRROR, OTHER_ROOM, WAR_ROOM, Harness
+from tests.support.harness import DANA, ERIN, LEAD, MIRROR, OTHER_ROOM, WAR_ROOM, Harness, running
 from tests.support.mirror import activation_text, activation_ts, settled, thread, wait_in_thread
 
 CHECKOUT = "Checkout and card payments fail for all customers in the EU"
 SEARCH = "Search results load slowly for some customers"
+
+
+@pytest.fixture
+def driven(database_url: str) -> Iterator[Harness]:
+    """Warroom without background workers: the test ticks the scheduler and drains the outbox itself."""
+    with running(database_url, background=False) as harness:
+        yield harness
 
 
 def _open(warroom: Harness, text: str, *, channel: str, impact: str, communicator: str) -> int:
@@ -68,16 +76,21 @@ def test_two_incidents_at_once_each_keep_to_their_own_thread(warroom: Harness) -
     assert all(any(ref in t.split("\n")[0] for ref in ("INC-1", "INC-2")) for t in top)
 
 
-def test_a_missed_update_is_told_to_the_mirror_once(warroom: Harness) -> None:
+def test_a_missed_update_is_told_to_the_mirror_once(driven: Harness) -> None:
+    warroom = driven
     incident_id = _open(warroom, "P1 Checkout API returning 500s", channel=WAR_ROOM, impact=CHECKOUT, communicator=DANA)
     warroom.clock.advance(minutes=2)  # 14:04
     _approve_first(warroom, incident_id, by=DANA)  # next update by 14:19
+    warroom.clock.advance(minutes=14)  # 14:18
+    warroom.tick()
+    assert [t for t in thread(warroom, incident_id) if "is late" in t] == [], "not late yet"
 
-    warroom.clock.advance(minutes=16)  # 14:20
-    [late] = wait_in_thread(warroom, incident_id, "is late")
+    warroom.clock.advance(minutes=2)  # 14:20
+    warroom.tick()
+    [late] = [t for t in thread(warroom, incident_id) if "is late" in t]
+    warroom.tick()
     warroom.clock.advance(minutes=10)  # still late; escalated to the lead, but the mirror has heard it
-    time.sleep(4 * TICK_SECONDS)
-    settled(warroom)
+    warroom.tick()
 
     assert late == (
         ":hourglass: *INC-1: the update committed for 14:19 UTC is late.*\n"
