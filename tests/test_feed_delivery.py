@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -25,22 +24,16 @@ def test_an_approved_entry_survives_two_429s_and_arrives_once(warroom: Harness) 
 
     approve(warroom, entry_id, by=LEAD)
     for attempt in range(2):
-        warroom.wait_until(
-            lambda: any(
-                r.last_error == "ratelimited" and r.claimed_until is None
-                for r in warroom.outbox()
-                if r.channel_id == MIRROR and r.state == "pending"
-            )
-        )
+        warroom.drain()
         row = next(r for r in warroom.outbox() if r.channel_id == MIRROR and r.state == "pending")
+        assert row.last_error == "ratelimited" and row.claimed_until is None
         assert (row.next_attempt_at - warroom.clock.now()).total_seconds() >= 7, "Retry-After is honoured"
+        assert len(warroom.fake.received("chat.postMessage", channel=MIRROR)) == 2 + attempt, "no early retry"
         warroom.clock.advance(seconds=7)
-        warroom.warroom.delivery.wake()
-        tried = 3 + attempt
-        warroom.wait_until(lambda n=tried: len(warroom.fake.received("chat.postMessage", channel=MIRROR)) >= n)
 
     wait_posted(warroom, entry_id)
-    warroom.fake.quiet()
+    warroom.drain()
+    assert len(warroom.fake.received("chat.postMessage", channel=MIRROR)) == 4, "the activation, two refused, one"
     assert len([t for t in mirror_texts(warroom) if "Investigating" in t]) == 1
 
 
@@ -60,9 +53,10 @@ def test_a_missing_mirror_is_reported_once_and_entries_wait_in_order(warroom: Ha
     assert f"(`{error}`)" in notice[0].text and "/invite @Warroom" in notice[0].text
     assert notice[0].params.get("thread_ts") == warroom.card_ts(1), "in the card's thread, not the channel"
     for _ in range(3):  # Slack keeps refusing; Warroom keeps the entries and does not nag
+        refused = len(warroom.fake.received("chat.postMessage", channel=MIRROR))
         warroom.clock.advance(seconds=61)
-        warroom.warroom.delivery.wake()
-        time.sleep(0.2)
+        warroom.drain()
+        assert len(warroom.fake.received("chat.postMessage", channel=MIRROR)) > refused, "tried again, refused again"
     assert (
         len(warroom.fake.received("chat.postMessage", channel=WAR_ROOM, where=lambda c: "can't be reached" in c.text))
         == 1
