@@ -13,7 +13,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
 from bot.listeners.intake import malformed, signed_by_slack
-from bot.runtime import build
+from bot.runtime import Warroom, build
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -92,8 +92,9 @@ class WarroomServer(BaseApplication):  # type: ignore[misc]
             "accesslog": None,
             "errorlog": "-",
             "loglevel": "info",
-            "worker_exit": _stop_warroom,
+            "worker_exit": self._stop_warroom,
         }
+        self._warroom: Warroom | None = None  # set in each worker after the fork; never shared between processes
         super().__init__()
 
     def load_config(self) -> None:
@@ -103,14 +104,11 @@ class WarroomServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> WSGIApplication:
         warroom = build(self._settings)
         warroom.start()
-        _RUNNING.append(warroom)
+        self._warroom = warroom
         handler = SlackRequestHandler(warroom.app, path=EVENTS_PATH)
         return wsgi_app(handler, signing_secret=self._settings.slack_signing_secret)
 
-
-_RUNNING: list[Any] = []
-
-
-def _stop_warroom(_server: Any, _worker: Any) -> None:
-    for warroom in _RUNNING:
-        warroom.stop()
+    def _stop_warroom(self, _server: Any, _worker: Any) -> None:
+        """Gunicorn's worker_exit hook, run in the worker process: stop the Warroom that worker built."""
+        if self._warroom is not None:
+            self._warroom.stop()

@@ -17,6 +17,8 @@ from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _WRITE = "warroom_write"
+# The one piece of process-wide state, on purpose: SQLite's single writer is a property of the file, so every engine
+# on it in this process must queue on the same lock. Keyed by process id, so a forked worker never uses its parent's.
 _SQLITE_WRITERS: dict[tuple[int, str], _SqliteWriter] = {}
 _LOCKS_GUARD = threading.Lock()
 
