@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -55,7 +54,8 @@ def _reply(
     with session_scope(engine) as session:
         row = outbox.enqueue(
             session,
-            text_message(text),
+            text=text,
+            blocks=text_message(text).blocks,
             incident_id=1,
             channel_id=channel,
             at=at.now(),
@@ -270,19 +270,16 @@ def test_a_threaded_post_throttled_with_retry_after_arrives_once_and_in_order(wa
     fake.fail("chat.postMessage", Fault(status=429, headers={"Retry-After": "9"}, channel=MIRROR))
     first = _reply(engine, "Identified: card payments fail.", at=clock, broadcast=True)
     second = _reply(engine, "Monitoring: payments recover.", at=clock, broadcast=True)
-    warroom.warroom.delivery.wake()
+    warroom.drain()
 
-    warroom.wait_until(
-        lambda: _row(engine, first).last_error == "ratelimited" and not _row(engine, first).claimed_until
-    )
+    assert _row(engine, first).last_error == "ratelimited" and not _row(engine, first).claimed_until
     assert (_row(engine, first).next_attempt_at - clock.now()).total_seconds() >= 9, "Retry-After is honoured"
-    warroom.warroom.delivery.wake()
-    time.sleep(0.3)
+    warroom.drain()
     assert _row(engine, second).state == "pending" and not fake.thread(MIRROR, parent), "nothing overtakes it"
 
     clock.advance(seconds=9)
-    warroom.warroom.delivery.wake()
-    warroom.wait_until(lambda: _row(engine, second).state == "delivered")
+    warroom.drain()
+    assert _row(engine, second).state == "delivered"
     assert fake.thread(MIRROR, parent) == ["Identified: card payments fail.", "Monitoring: payments recover."]
     assert _posts_of(fake, "Identified: card payments fail.") == [parent, parent], "refused once, then posted"
     assert _posts_of(fake, "Monitoring: payments recover.") == [parent]
@@ -332,12 +329,12 @@ def test_the_fake_refuses_replies_as_slack_does(warroom: Harness) -> None:
     slack = WebClient(token="xoxb-test-token", base_url=fake.api_url)
     reply = slack.chat_postMessage(channel=MIRROR, text="a reply", thread_ts=parent)["ts"]
 
-    def refusal(**params: str) -> str:
+    def refusal(*, channel: str, ts: str) -> str:
         try:
-            slack.conversations_replies(**params)
+            slack.conversations_replies(channel=channel, ts=ts)
         except SlackApiError as error:
             return str(error.response["error"])
-        raise AssertionError(f"conversations.replies {params} was answered")
+        raise AssertionError(f"conversations.replies {channel} {ts} was answered")
 
     assert refusal(channel=MIRROR, ts="1.000001") == "thread_not_found"
     assert slack.conversations_replies(channel=MIRROR, ts=reply)["messages"][0]["ts"] == parent, "a reply names it"
