@@ -7,9 +7,8 @@ reminder is claimed (bot/incidents/claims.py) in the transaction that owes its m
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import func, or_, text
+from sqlalchemy import ColumnElement, TextClause, func, or_, text
 from sqlmodel import Session, col, select
 
 from bot.incidents import severities, timeline
@@ -33,12 +32,12 @@ class FollowUpReminders(FollowUpThread):
         """DM the approver once when the customer email is about to run out of time; returns how many were sent."""
         now, playbook = self._clock.now(), self._playbook
         earliest = now - playbook.customer_email_within + playbook.customer_email.remind_before
-        query = select(Incident.id).where(
+        owed = self._due(
             col(Incident.email_text).is_not(None), col(Incident.email_sent_at).is_(None),
             col(Incident.email_reminded_at).is_(None), col(Incident.resolved_at) <= earliest,
         )  # fmt: skip
         sent = 0
-        for incident_id in self._candidates(query):
+        for incident_id in owed:
             with session_scope(self._engine) as session:
                 incident = self._claim(session, incident_id, "email_reminded_at", None, now)
                 if incident is None or incident.resolved_at is None:
@@ -94,12 +93,12 @@ class FollowUpReminders(FollowUpThread):
         """Once the email and credits deadline passes, refresh the checklist and audit: ⏳ becomes ✅ or ❌, once."""
         now = self._clock.now()
         due_before = now - self._playbook.customer_email_within
-        query = select(Incident.id).where(
+        due = self._due(
             text(AUDIT_UNSETTLED), col(Incident.resolved_at) <= due_before,
             col(Incident.resolved_at) > due_before - SETTLE_WITHIN,
         )  # fmt: skip
         settled = 0
-        for incident_id in self._candidates(query):
+        for incident_id in due:
             with session_scope(self._engine) as session:
                 incident = self._claim(session, incident_id, "audit_settled_at", None, now)
                 if incident is None:
@@ -113,9 +112,10 @@ class FollowUpReminders(FollowUpThread):
         severity = self._playbook.severity(highest)
         return severity is None or severity.postmortem
 
-    def _candidates(self, query: Any) -> list[int]:
+    def _due(self, *where: ColumnElement[bool] | TextClause) -> list[int]:
+        """The incidents matching `where`, read outside any writing transaction (most ticks find none)."""
         with Session(self._engine) as session:
-            return [row_id for row_id in session.exec(query) if row_id is not None]
+            return [row_id for row_id in session.exec(select(Incident.id).where(*where)) if row_id is not None]
 
     @staticmethod
     def _claim(
