@@ -57,6 +57,23 @@ class FakeClock:
             return self._now
 
 
+class WallClock(FakeClock):
+    """Real time, for the tests of the real scheduler; `advance` still moves it ahead of the wall clock."""
+
+    def __init__(self) -> None:
+        super().__init__(datetime.now(UTC))
+        self._ahead = timedelta(0)
+
+    def now(self) -> datetime:
+        with self._lock:
+            return datetime.now(UTC) + self._ahead
+
+    def advance(self, **delta: float) -> datetime:
+        with self._lock:
+            self._ahead += timedelta(**delta)
+            return datetime.now(UTC) + self._ahead
+
+
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
