@@ -38,7 +38,7 @@ def test_declaring_where_warroom_was_not_invited_is_refused_at_once_with_how_to_
 
     [answer] = warroom.fake.wait_response("cmd")
     assert "/invite @Warroom" in answer.text and ("private" in answer.text) == private
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.incidents() == []
     assert warroom.fake.received("chat.postMessage") == []
     [check] = warroom.fake.received("conversations.info")
@@ -52,7 +52,7 @@ def test_the_declare_modal_is_not_opened_in_a_channel_warroom_cant_see(warroom: 
 
     [answer] = warroom.fake.wait_response("cmd")
     assert "/invite @Warroom" in answer.text
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.fake.received("views.open") == [], "refused before anyone fills the modal in"
 
 
@@ -112,7 +112,7 @@ def test_a_war_room_slack_refuses_never_holds_up_the_leads_other_messages(warroo
     assert any(key.startswith("entry:") and ":dm:" in key for key in lead_keys), "the first draft DM, unlinked"
     draft_dms = [r for r in warroom.outbox() if r.channel_id == LEAD and r.message_key]
     assert {r.incident_id for r in draft_dms} == {first.id, second.id}, "both incidents' draft DMs arrived"
-    warroom.fake.quiet()
+    warroom.drain()
     notices = warroom.fake.received("chat.postMessage", channel=LEAD, where=lambda c: "can't post in" in c.text)
     assert len(notices) == 1, "the lead is told once"
     assert [e.kind for e in warroom.events("war_room_unreachable")] == ["war_room_unreachable"]
@@ -133,8 +133,9 @@ def test_an_unkeyed_message_is_posted_once_when_slacks_answer_comes_after_the_ti
             posted_before = len(fake.messages[MIRROR])
             with Session(engine) as session, session.begin():  # a message with no key of its own
                 unkeyed = outbox.enqueue(
-                    session, text_message("Agents: stand by."), incident_id=1, channel_id=MIRROR, at=clock.now()
-                )
+                    session, text="Agents: stand by.", blocks=text_message("Agents: stand by.").blocks,
+                    incident_id=1, channel_id=MIRROR, at=clock.now(),
+                )  # fmt: skip
                 session.flush()
                 row_id = unkeyed.id
             fake.fail("chat.postMessage", Fault(delay=2, times=1, channel=MIRROR))  # posted; the answer comes late
@@ -247,7 +248,7 @@ def test_removing_warroom_from_a_war_room_drops_its_messages_and_tells_the_lead_
     warroom.fake.wait_for("chat.postMessage", channel=MIRROR, where=lambda c: "P2" in c.text)  # the mirror goes on
     warroom.command("severity P3", response="again")
     warroom.fake.wait_for("chat.postMessage", channel=MIRROR, where=lambda c: "P3" in c.text)
-    warroom.fake.quiet()
+    warroom.drain()
     refused = [r for r in warroom.outbox() if r.channel_id == WAR_ROOM and r.state == "failed"]
     assert {r.last_error for r in refused} == {"not_in_channel"} and len(refused) >= 4, "card updates and notices"
     assert len(warroom.fake.received("chat.postMessage", channel=LEAD, where=lambda c: "can't post in" in c.text)) == 1
