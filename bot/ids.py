@@ -1,4 +1,4 @@
-"""Identifiers shared by the listeners and the Block Kit builders."""
+"""Identifiers shared by the listeners and the Block Kit builders: the slash command, action, callback and block IDs."""
 
 COMMAND = "/incident"
 
@@ -48,3 +48,29 @@ PREVENTION_ACTION = "followup_email_prevention"
 PREVENTION_VIEW = "email_prevention"
 PREVENTION_BLOCK = "prevention"
 PREVENTION_INPUT = "prevention_input"
+
+
+# Block IDs that carry what their buttons act on (the listeners read the button's value, or the nomination prefix).
+def nomination_block(incident_id: int) -> str:
+    """The lead's communicator picker for one incident."""
+    return f"{NOMINATE_BLOCK_PREFIX}{incident_id}"
+
+
+def draft_buttons(entry_id: int) -> str:
+    """Approve / Edit / Reject under a draft card."""
+    return f"entry:{entry_id}"
+
+
+def posted_buttons(entry_id: int) -> str:
+    """Correct under an approved entry in the war room."""
+    return f"posted:{entry_id}"
+
+
+def reminder_buttons(incident_id: int) -> str:
+    """The one-click button under a cadence reminder."""
+    return f"remind:{incident_id}"
+
+
+def follow_up_buttons(incident_id: int, number: int) -> str:
+    """The buttons of one line of the follow-up checklist."""
+    return f"follow_up:{incident_id}:{number}"

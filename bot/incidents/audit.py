@@ -30,7 +30,7 @@ class Answer:
     """One audit question, answered ✅, ❌ or ⏳ (not yet due), with the evidence."""
 
     question: str
-    state: str
+    state: Check
     evidence: str
 
     @property
@@ -226,5 +226,5 @@ def _postmortem(incident: Incident, playbook: Playbook, highest: str, *, now: da
     return Answer(question, FAILED, "promised, but no postmortem link is recorded yet")
 
 
-def _state(passed: bool) -> str:
+def _state(passed: bool) -> Check:
     return PASSED if passed else FAILED

@@ -112,7 +112,7 @@ def nomination_prompt(incident_id: int, prompt: str) -> Message:
         placeholder=PlainTextObject(text="Choose the communicator"),
     )
     block = SectionBlock(
-        block_id=f"{ids.NOMINATE_BLOCK_PREFIX}{incident_id}",
+        block_id=ids.nomination_block(incident_id),
         text=MarkdownTextObject(text=prompt),
         accessory=picker,
     )

@@ -53,7 +53,7 @@ def draft_card(
         value = str(entry_id)
         blocks.append(
             ActionsBlock(
-                block_id=f"entry:{entry_id}",
+                block_id=ids.draft_buttons(entry_id),
                 elements=[
                     ButtonElement(text="Approve", action_id=ids.APPROVE_ACTION, value=value, style="primary"),
                     ButtonElement(text="Edit", action_id=ids.EDIT_ACTION, value=value),
@@ -73,7 +73,7 @@ def entry_post(rendered: str, *, entry_id: int, correctable: bool) -> Message:
     if not correctable:
         return message
     button = ActionsBlock(
-        block_id=f"posted:{entry_id}",
+        block_id=ids.posted_buttons(entry_id),
         elements=[ButtonElement(text="Correct", action_id=ids.CORRECT_ACTION, value=str(entry_id))],
     )
     return Message(text=message.text, blocks=[*message.blocks, button.to_dict()])

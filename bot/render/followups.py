@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +46,7 @@ def checklist(*, title: str, lines: list[Line], incident_id: int) -> Message:
                 ButtonElement(text=label, action_id=action, value=str(incident_id), style=style)
                 for label, action, style in line.buttons
             ]
-            blocks.append(ActionsBlock(block_id=f"follow_up:{incident_id}:{number}", elements=elements))
+            blocks.append(ActionsBlock(block_id=ids.follow_up_buttons(incident_id, number), elements=elements))
     text = title + "\n" + "\n".join(line.text for line in lines)
     return Message(text=text[:SECTION_LIMIT], blocks=[block.to_dict() for block in blocks])
 
@@ -70,7 +71,7 @@ def postmortem_modal(*, incident_id: int, ref: str) -> dict[str, Any]:
     return view.to_dict()
 
 
-AUDIT_MARKS: dict[str, str] = {Check.PASSED: "✅", Check.FAILED: "❌", Check.PENDING: "⏳"}
+AUDIT_MARKS = {Check.PASSED: "✅", Check.FAILED: "❌", Check.PENDING: "⏳"}
 
 
 def prevention_modal(*, incident_id: int, ref: str, current: str | None, limit: int) -> dict[str, Any]:
@@ -111,7 +112,9 @@ def email_shown(*, intro: str, email: str) -> Message:
     return Message(text=f"{intro}\n```\n{email}\n```"[:SECTION_LIMIT], blocks=[*text_message(intro).blocks, *code])
 
 
-def audit_message(*, title: str, answers: list[tuple[str, str, str]], metrics: list[tuple[str, str]]) -> Message:
+def audit_message(
+    *, title: str, answers: Sequence[tuple[Check, str, str]], metrics: Sequence[tuple[str, str]]
+) -> Message:
     """The trust audit: six questions, each ✅, ❌ or ⏳ (not yet due) with its evidence, then the metrics."""
     lines = [f"{AUDIT_MARKS[state]} *{question}*\n      {evidence}" for state, question, evidence in answers]
     figures = "\n".join(f"• {name}: *{value}*" for name, value in metrics)
