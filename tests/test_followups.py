@@ -294,7 +294,7 @@ def test_the_timeline_only_ever_goes_to_the_war_room(warroom: Harness) -> None:
     warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Timeline of INC-1" in c.text)
     [complete] = warroom.fake.wait_for("files.completeUploadExternal")
     assert complete.params["channel_id"] == WAR_ROOM
-    warroom.fake.quiet()
+    warroom.drain()
     assert not any("Checkout" in str(m["text"]) for m in warroom.fake.messages.get(MIRROR, []))
 
 
