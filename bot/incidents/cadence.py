@@ -24,12 +24,7 @@ from bot.render.reminders import with_button
 from bot.render.text import clock_time, span
 from bot.store.db import session_scope
 from bot.store.models import DRAFT, Entry, Incident
-
-HEADS_UP = "heads_up"
-OVERDUE = "overdue"
-ESCALATION = "escalation"
-REMINDER_SENT = "reminder_sent"
-
+from bot.vocabulary import Event, Reminder
 
 _MARKERS = ("heads_up_sent_for", "overdue_sent_for", "escalated_for")
 # Reminders claimed by one UPDATE, in one writing transaction with their messages. SQLite has one writer at a
@@ -56,13 +51,13 @@ class Cadence(Flows):
         playbook = self._playbook
         owed = self._owed(due_by=now + playbook.remind_before)
         sent = 0
-        sent += self._each(OVERDUE, "overdue_sent_for", owed, due_by=now, now=now, send=self._overdue)
+        sent += self._each(Reminder.OVERDUE, "overdue_sent_for", owed, due_by=now, now=now, send=self._overdue)
         sent += self._each(
-            ESCALATION, "escalated_for", owed, due_by=now - playbook.escalate_after, now=now,
+            Reminder.ESCALATION, "escalated_for", owed, due_by=now - playbook.escalate_after, now=now,
             send=self._escalation,
         )  # fmt: skip
         sent += self._each(
-            HEADS_UP, "heads_up_sent_for", owed, due_by=now + playbook.remind_before, now=now,
+            Reminder.HEADS_UP, "heads_up_sent_for", owed, due_by=now + playbook.remind_before, now=now,
             send=self._heads_up, not_yet_due=True,
         )  # fmt: skip
         if sent:
@@ -82,7 +77,7 @@ class Cadence(Flows):
 
     def _each(
         self,
-        kind: str,
+        kind: Reminder,
         marker_name: str,
         owed_rows: list[_Owed],
         *,
@@ -111,7 +106,7 @@ class Cadence(Flows):
                     timeline.record(
                         session,
                         incident,
-                        REMINDER_SENT,
+                        Event.REMINDER_SENT,
                         by=None,
                         at=now,
                         reminder=kind,

@@ -18,8 +18,8 @@ from bot.incidents.follow_up_thread import FollowUpThread
 from bot.render.text import clock_time, span
 from bot.store.db import session_scope
 from bot.store.models import AUDIT_UNSETTLED, Incident, TimelineEvent
+from bot.vocabulary import Event, Reminder
 
-FOLLOW_UP_REMINDED = "follow_up_reminded"
 SETTLE_WITHIN = timedelta(
     days=1
 )  # deadlines passed longer ago (Warroom was down) are not settled; audits on demand are
@@ -48,7 +48,9 @@ class FollowUpReminders(FollowUpThread):
                     left=span(due - now), within=span(playbook.customer_email_within), channel=incident.channel_id,
                 )  # fmt: skip
                 self._owe(session, incident, self._notices.plain(reminder), channel_id=approver(incident))
-                timeline.record(session, incident, FOLLOW_UP_REMINDED, by=None, at=now, reminder="customer_email")
+                timeline.record(
+                    session, incident, Event.FOLLOW_UP_REMINDED, by=None, at=now, reminder=Reminder.CUSTOMER_EMAIL
+                )
                 sent += 1
         return self._sent(sent)
 
@@ -83,7 +85,9 @@ class FollowUpReminders(FollowUpThread):
                 )
                 for person in {incident.lead_id, approver(incident)}:
                     self._owe(session, incident, self._notices.plain(reminder), channel_id=person)
-                timeline.record(session, incident, FOLLOW_UP_REMINDED, by=None, at=now, reminder="postmortem")
+                timeline.record(
+                    session, incident, Event.FOLLOW_UP_REMINDED, by=None, at=now, reminder=Reminder.POSTMORTEM
+                )
                 if last is None:  # the first reminder is when a missing link stops being pending in the audit
                     self._refresh(session, incident)
                 sent += 1

@@ -15,8 +15,7 @@ from bot.incidents.review import audit_shown, audited
 from bot.render.followups import checklist, email_shown
 from bot.render.text import clock_time, escape, span
 from bot.store.models import APPROVED, RESOLUTION, Entry, Incident
-
-EMAIL_DRAFTED = "email_drafted"
+from bot.vocabulary import Event
 
 
 class FollowUpThread(Flows):
@@ -62,7 +61,7 @@ class FollowUpThread(Flows):
 
     def _signature(self, session: Session, incident: Incident) -> str:
         """The signature the email was first drafted with (Slack is not asked again)."""
-        drafted = [e for e in timeline.events(session, incident.id or 0) if e.kind == EMAIL_DRAFTED]
+        drafted = [e for e in timeline.events(session, incident.id or 0) if e.kind == Event.EMAIL_DRAFTED]
         signed = drafted[-1].data.get("sender") if drafted else None
         return str(signed) if signed else customer_email.sender(self._playbook, None).signature()
 

@@ -15,16 +15,12 @@ from bot.incidents.audit import NOT_OWED, OFFERED, credits_owed, needs_email
 from bot.incidents.base import FlowDeps, approver
 from bot.incidents.customer_email import PREVENTION_PLACEHOLDER, prevention_problem
 from bot.incidents.errors import UserError
-from bot.incidents.follow_up_thread import EMAIL_DRAFTED, FollowUpThread
+from bot.incidents.follow_up_thread import FollowUpThread
 from bot.incidents.people import Directory
 from bot.store.db import session_scope
 from bot.store.models import RESOLUTION, Entry, Incident
-from bot.vocabulary import User
+from bot.vocabulary import Event, User
 
-EMAIL_SENT = "email_sent"
-CREDITS_DECIDED = "credits_decided"
-POSTMORTEM_LINKED = "postmortem_linked"
-EMAIL_PREVENTION_WRITTEN = "email_prevention_written"
 _URL = re.compile(r"^https?://[^\s/]+\.[^\s/]+\S*$")
 LINK_PROBLEM = "Paste the postmortem's full link, like https://wiki.example.com/postmortems/inc-12"
 
@@ -53,7 +49,7 @@ class FollowUps(FollowUpThread):
         """In the resolving transaction (no Slack call: `sender` was looked up before it): checklist, email, audit."""
         assert incident.id is not None and incident.resolved_at is not None
         if needs_email(incident, self._playbook):
-            timeline.record(session, incident, EMAIL_DRAFTED, by=None, at=incident.resolved_at, sender=sender)
+            timeline.record(session, incident, Event.EMAIL_DRAFTED, by=None, at=incident.resolved_at, sender=sender)
             self._redraft(session, incident, signed=sender)
         self._refresh(session, incident)
         self._stand_down(session, incident)
@@ -85,7 +81,7 @@ class FollowUps(FollowUpThread):
             flagged = customer_email.warnings(self._playbook.wording, incident, resolution, fixes=False)
             incident.email_sent_at, incident.email_sent_by = self._clock.now(), by
             session.add(incident)
-            timeline.record(session, incident, EMAIL_SENT, by=by, at=incident.email_sent_at)
+            timeline.record(session, incident, Event.EMAIL_SENT, by=by, at=incident.email_sent_at)
             self._refresh(session, incident)
             told = self._notices.mirror.email_sent(incident)  # agents answer in the words customers received
             self._to_mirror(session, incident, told, key=keys.mirror_notice(incident_id, "email"))
@@ -111,7 +107,7 @@ class FollowUps(FollowUpThread):
                 )
             incident.credits, incident.credits_by, incident.credits_at = decision, by, self._clock.now()
             session.add(incident)
-            timeline.record(session, incident, CREDITS_DECIDED, by=by, at=incident.credits_at, decision=decision)
+            timeline.record(session, incident, Event.CREDITS_DECIDED, by=by, at=incident.credits_at, decision=decision)
             if incident.email_text is not None and incident.email_sent_at is None:  # the email says the same
                 self._redraft(session, incident, signed=self._signature(session, incident))
             self._refresh(session, incident)
@@ -134,7 +130,7 @@ class FollowUps(FollowUpThread):
         with session_scope(self._engine) as session:
             incident = self._email_pending(self._writer(self._resolved(session, incident_id, by=by), by=by))
             incident.email_prevention = clean
-            timeline.record(session, incident, EMAIL_PREVENTION_WRITTEN, by=by, at=self._clock.now(), text=clean)
+            timeline.record(session, incident, Event.EMAIL_PREVENTION_WRITTEN, by=by, at=self._clock.now(), text=clean)
             self._redraft(session, incident, signed=self._signature(session, incident))
             self._refresh(session, incident)
         self._on_commit()
@@ -154,7 +150,7 @@ class FollowUps(FollowUpThread):
             incident = self._resolved(session, incident_id, by=by)
             incident.postmortem_url, incident.postmortem_by, incident.postmortem_at = link, by, self._clock.now()
             session.add(incident)
-            timeline.record(session, incident, POSTMORTEM_LINKED, by=by, at=incident.postmortem_at, url=link)
+            timeline.record(session, incident, Event.POSTMORTEM_LINKED, by=by, at=incident.postmortem_at, url=link)
             self._refresh(session, incident)
             told = self._notices.mirror.postmortem(incident)  # a second link updates the first in place
             self._to_mirror(session, incident, told, key=keys.mirror_notice(incident_id, "postmortem"))
