@@ -16,6 +16,7 @@ from bot.delivery.worker import DeliveryWorker, Hooks
 from bot.domain import Domain, build_domain
 from bot.incidents.base import FlowDeps, OutboxNotifier
 from bot.incidents.notices import Notices
+from bot.incidents.people import CachedDirectory
 from bot.playbook import Playbook, load_playbook
 from bot.render.templates import Templates
 from bot.scheduler.pruning import OutboxPruner
@@ -67,7 +68,9 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
         mirror_channel=settings.warroom_mirror_channel,
         outbox=outbox,
     )
-    domain = build_domain(deps, directory=SlackDirectory(client), channels=SlackChannels(client))
+    domain = build_domain(
+        deps, directory=CachedDirectory(SlackDirectory(client), clock=clock), channels=SlackChannels(client)
+    )
     delivery = DeliveryWorker(
         engine=engine,
         client=delivery_client(

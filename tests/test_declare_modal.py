@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
-from tests.support.harness import BOTTY, DANA, LEAD, MIRROR, WAR_ROOM, Harness
+import pytest
+
+from tests.support.fake_slack import Fault
+from tests.support.harness import BOTTY, DANA, GONE, LEAD, MIRROR, WAR_ROOM, Harness
 
 
 def _open_modal(warroom: Harness) -> dict[str, Any]:
@@ -60,9 +64,6 @@ def test_a_bad_modal_answer_is_shown_beside_the_field(warroom: Harness) -> None:
     assert errors["response_action"] == "errors"
     assert "151 characters" in errors["errors"]["title"]
 
-    reply = warroom.slack.view_submission(user=LEAD, view=view, values=_values("P1", "Checkout", BOTTY))
-    assert "is a bot" in reply.json()["errors"]["communicator"]
-
     reply = warroom.slack.view_submission(user=LEAD, view=view, values=_values(None, "Checkout"))
     assert "Use one of `P1`" in reply.json()["errors"]["severity"]
 
@@ -78,3 +79,48 @@ def test_modal_text_is_stored_as_typed_and_escaped_when_shown(warroom: Harness) 
     assert "A&amp;B &lt;!channel&gt; down" in card.everything
     assert "<!channel>" not in card.everything
     assert warroom.incidents()[0].title == "A&B <!channel> down"
+
+
+def test_the_ack_asks_slack_nothing_the_people_lookup_happens_once_after(warroom: Harness) -> None:
+    warroom.fake.users[DANA]["team_id"] = "T0TEAM"  # Warroom's own workspace (auth.test's team_id)
+    view = _open_modal(warroom)
+    warroom.fake.fail("users.info", Fault(delay=2))  # a slow Slack: an ack that asked it would take 2 s
+
+    started = time.monotonic()
+    reply = warroom.slack.view_submission(user=LEAD, view=view, values=_values("P1", "Checkout down", DANA))
+    acked_in = time.monotonic() - started
+
+    assert reply.status == 200 and reply.body == ""
+    assert acked_in < 1.5, f"the ack took {acked_in:.2f} s: it waited for users.info"
+    asked = warroom.fake.wait_for("users.info", user=DANA)
+    assert all(call.at >= started for call in asked)
+    warroom.fake.wait_for("chat.postMessage", channel=DANA, timeout=10)
+    warroom.fake.quiet()
+    assert len(warroom.fake.received("users.info")) == 1, "the communicator is looked up once"
+    assert warroom.incidents()[0].communicator_id == DANA
+
+
+@pytest.mark.parametrize(
+    ("communicator", "said"),
+    [
+        (BOTTY, "Deploybot is a bot. The communicator must be a person who can approve updates."),
+        (GONE, "Gone Person has been deactivated. Nominate an active member."),
+        ("UPARTNER1", "Pat Partner is from another organisation (a Slack Connect guest)."),
+        ("UNOBODY01", "I can't find that user in this workspace."),
+    ],
+)
+def test_a_communicator_who_cannot_be_one_is_told_and_nothing_is_declared(
+    warroom: Harness, communicator: str, said: str
+) -> None:
+    warroom.fake.add_user("UPARTNER1", "Pat Partner")
+    warroom.fake.users["UPARTNER1"]["team_id"] = "T0PARTNER"  # a Slack Connect member of another company
+    view = _open_modal(warroom)
+
+    reply = warroom.slack.view_submission(user=LEAD, view=view, values=_values("P1", "Checkout down", communicator))
+
+    assert reply.status == 200 and reply.body == "", "the ack accepts the form: the person is checked after"
+    [told] = warroom.fake.wait_for("chat.postEphemeral", channel=WAR_ROOM, user=LEAD)
+    assert said in told.text
+    warroom.fake.quiet()
+    assert warroom.incidents() == [] and warroom.outbox() == [], "nothing half-written"
+    assert warroom.fake.received("chat.postMessage") == []

@@ -51,6 +51,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     # A thread's replies, which conversations.history never shows (read after a crash, see bot/delivery/lookup.py).
     "conversations_replies": {"channels:history", "groups:history", "im:history"},
     "files_upload_v2": {"files:write"},
+    "files_getUploadURLExternal": {"files:write"},  # files_upload_v2's steps, taken one by one in bot/delivery
+    "files_completeUploadExternal": {"files:write"},
     "pins_add": {"pins:write"},
     "reactions_add": {"reactions:write"},
     "bookmarks_add": {"bookmarks:write"},

@@ -10,17 +10,17 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.config import LOOKUP_PAGES
+
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "warroom_message"
 _PAGE_SIZE = 200  # messages a page, as Slack recommends
-# Pages read in all when looking for a post that may have landed: a thread's replies (oldest first), the channel's
-# history (newest first), or both when the thread turns out to be gone; each since the row was written.
-LOOKUP_PAGES = 3
 # Slack's clock and ours may disagree: read from this long before the row was written.
 CLOCK_SKEW = timedelta(minutes=2)
 
 _Read = Callable[[str | None], Any]  # one page of messages from Slack, by cursor
+_Match = Callable[[list[dict[str, Any]]], str | None]  # the ts of the message looked for, if among these
 
 
 def already_posted(
@@ -34,6 +34,24 @@ def already_posted(
     skew), LOOKUP_PAGES pages in all. A DM is addressed by user ID, but is read on the D… channel conversations.open
     names. Without the scope to read, it says None, and the message is posted.
     """
+    return _find(client, channel, key, lambda messages: _with_key(messages, key), since=since, thread_ts=thread_ts)
+
+
+def already_shared(
+    client: WebClient, channel: str, file_id: str, *, since: datetime, thread_ts: str | None
+) -> tuple[str, str] | None:
+    """After a share whose answer was lost: where the message carrying the file `file_id` landed, if it did.
+
+    Looked for as `already_posted` looks for a message, by the file's ID among each message's files.
+    """
+    return _find(
+        client, channel, file_id, lambda messages: _with_file(messages, file_id), since=since, thread_ts=thread_ts
+    )
+
+
+def _find(
+    client: WebClient, channel: str, what: str, match: _Match, *, since: datetime, thread_ts: str | None
+) -> tuple[str, str] | None:
     oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
     pages = LOOKUP_PAGES
     try:
@@ -41,13 +59,13 @@ def already_posted(
             channel = str(client.conversations_open(users=channel)["channel"]["id"])
         if thread_ts is not None:
             try:
-                return _look(channel, key, pages, read=_replies(client, channel, thread_ts, oldest))
+                return _look(channel, what, pages, match, read=_replies(client, channel, thread_ts, oldest))
             except SlackApiError as error:
                 if error_code(error) != "thread_not_found":
                     raise
                 log.warning("outbox: the thread %s in %s is gone; looking in the channel itself", thread_ts, channel)
                 pages -= 1
-        return _look(channel, key, pages, read=_history(client, channel, oldest))
+        return _look(channel, what, pages, match, read=_history(client, channel, oldest))
     except SlackApiError as error:
         if error_code(error) != "missing_scope":
             raise
@@ -60,12 +78,12 @@ def error_code(error: SlackApiError) -> str:
     return str(error.response.get("error") or "") if error.response is not None else ""
 
 
-def _look(channel: str, key: str, pages: int, *, read: _Read) -> tuple[str, str] | None:
-    """Page through `read`, at most `pages` pages, for the message posted with `key`."""
+def _look(channel: str, key: str, pages: int, match: _Match, *, read: _Read) -> tuple[str, str] | None:
+    """Page through `read`, at most `pages` pages, for the message `match` picks (posted with `key`)."""
     cursor: str | None = None
     for _ in range(pages):
         response = read(cursor)
-        found = _with_key(response.get("messages") or [], key)
+        found = match(response.get("messages") or [])
         if found is not None:
             return channel, found
         cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
@@ -99,5 +117,13 @@ def _with_key(messages: list[dict[str, Any]], key: str) -> str | None:
         metadata: dict[str, Any] = message.get("metadata") or {}
         payload = metadata.get("event_payload") or {}
         if metadata.get("event_type") == METADATA_EVENT and payload.get("key") == key:
+            return str(message["ts"])
+    return None
+
+
+def _with_file(messages: list[dict[str, Any]], file_id: str) -> str | None:
+    """The ts of the message that shared the file `file_id`, if it is among `messages`."""
+    for message in messages:
+        if any(shared.get("id") == file_id for shared in message.get("files") or []):
             return str(message["ts"])
     return None

@@ -10,18 +10,29 @@ from sqlalchemy import ColumnElement, and_, delete, exists, literal_column, or_,
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from bot.render.blocks import Message
 from bot.store.models import DELIVERED, FAILED, PENDING, Incident, OutboxMessage, SlackMessage
 
 POST = "post"
 UPSERT = "upsert"
 EPHEMERAL = "ephemeral"
+UPLOAD = "upload"
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    """A file to share in a channel: its name, title and content, and the message that introduces it."""
+
+    name: str
+    title: str
+    content: str
+    comment: str
 
 
 def enqueue(
     session: Session,
-    message: Message,
     *,
+    text: str,
+    blocks: list[dict[str, Any]],
     incident_id: int,
     channel_id: str,
     at: datetime,
@@ -31,7 +42,7 @@ def enqueue(
     thread_key: str | None = None,
     broadcast: bool = False,
 ) -> OutboxMessage:
-    """Owe Slack a message, in the caller's transaction.
+    """Owe Slack a message (its text, and its Block Kit blocks as dicts), in the caller's transaction.
 
     With `key`, the message is one logical message: posted the first time, updated in place afterwards.
     With `user_id`, it is an ephemeral message for that person. With `link_key`, a link to that keyed
@@ -47,13 +58,54 @@ def enqueue(
         thread_key=thread_key,
         broadcast=broadcast,
         purpose=purpose,
-        text=message.text,
-        blocks=message.blocks,
+        text=text,
+        blocks=blocks,
         created_at=at,
         next_attempt_at=at,
     )
     session.add(row)
     return row
+
+
+def enqueue_upload(
+    session: Session,
+    upload: FileUpload,
+    *,
+    incident_id: int,
+    channel_id: str,
+    requested_by: str,
+    at: datetime,
+    thread_key: str | None = None,
+) -> OutboxMessage:
+    """Owe Slack a file shared in `channel_id` (in the thread of `thread_key`'s message, if given).
+
+    It is delivered in the channel's order like any message; `requested_by` is told by DM if Slack refuses it
+    for good. A file goes to a channel, never to a user ID: an attempt's calls then fit in CALLS_PER_ATTEMPT.
+    """
+    if channel_id.startswith(("U", "W")):
+        raise ValueError(f"a file is shared in a channel, not sent to a user ID ({channel_id})")
+    row = OutboxMessage(
+        incident_id=incident_id,
+        channel_id=channel_id,
+        user_id=requested_by,
+        thread_key=thread_key,
+        purpose=UPLOAD,
+        text=upload.comment,
+        blocks=[],
+        file_name=upload.name,
+        file_title=upload.title,
+        file_content=upload.content,
+        created_at=at,
+        next_attempt_at=at,
+    )
+    session.add(row)
+    return row
+
+
+def reserved(session: Session, row: OutboxMessage, *, file_id: str) -> None:
+    """Remember the upload this attempt reserved, before sharing it, so a lost answer can be looked for."""
+    row.file_id = file_id
+    session.add(row)
 
 
 def _pending(row: type[OutboxMessage]) -> ColumnElement[bool]:

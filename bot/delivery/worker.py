@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,9 +17,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock
+from bot.config import longest_attempt
 from bot.delivery import outbox
-from bot.delivery.lookup import LOOKUP_PAGES, METADATA_EVENT, already_posted, error_code
+from bot.delivery.lookup import METADATA_EVENT, already_posted, already_shared, error_code
 from bot.slack.client import retry_after
+from bot.slack.uploads import upload_refused
 from bot.store.db import session_scope
 from bot.store.models import OutboxMessage
 
@@ -43,13 +46,6 @@ _TRANSIENT = UNREACHABLE | {
 _NO_AUDIENCE = UNREACHABLE | {"user_not_in_channel"}
 _MAX_BACKOFF = timedelta(seconds=60)
 CHANNELS_AT_ONCE = 4
-# The most Slack calls one attempt makes: conversations.open, the lookup pages, chat.getPermalink, chat.postMessage.
-CALLS_PER_ATTEMPT = 3 + LOOKUP_PAGES
-
-
-def longest_attempt(timeout: float) -> timedelta:
-    """How long one delivery attempt can take when every Slack call it makes runs to the client's timeout."""
-    return timedelta(seconds=CALLS_PER_ATTEMPT * timeout)
 
 
 def settle_wait(timeout: float) -> timedelta:
@@ -86,7 +82,11 @@ class _Claimed:
 
 
 class _Unanswered(Exception):
-    """chat.postMessage was sent but no answer came (a timeout, a dropped connection): Slack may still post it."""
+    """A post or a share was sent but no answer came (a timeout, a dropped connection): Slack may still act on it."""
+
+
+class _LeaseLost(Exception):
+    """Another worker took the row while this one was uploading its file: it is theirs to share now."""
 
 
 class DeliveryWorker:
@@ -183,14 +183,22 @@ class DeliveryWorker:
         row = claimed.row
         assert row.id is not None
         try:
-            channel, ts = self._send(row, target=claimed.target, link_to=claimed.link_to, parent_ts=claimed.parent_ts)
+            if row.purpose == outbox.UPLOAD:
+                channel, ts = self._share(claimed)
+            else:
+                channel, ts = self._send(
+                    row, target=claimed.target, link_to=claimed.link_to, parent_ts=claimed.parent_ts
+                )
+        except _LeaseLost:
+            log.warning("outbox %s: the lease ran out while uploading and another worker took the row", row.id)
+            return
         except SlackApiError as error:
             self._refused(claimed, error)
             return
         except _Unanswered as unanswered:  # Slack may still post it: look in the history only once it would show
             cause = unanswered.__cause__ or unanswered
             wait = max(self._backoff(row.attempts), self._settle_wait)
-            log.warning("outbox %s: no answer to the post (%s); will look for it in %ss", row.id, cause, wait.seconds)
+            log.warning("outbox %s: no answer from Slack (%s); will look for it in %ss", row.id, cause, wait.seconds)
             self._retry(claimed, wait, type(cause).__name__)
             return
         except Exception as error:  # network trouble or a timeout before anything was posted: still owed
@@ -253,6 +261,50 @@ class DeliveryWorker:
             log.warning("outbox %s: Slack posted it at the top level: the thread %s is gone", row.id, parent_ts)
         return str(response.get("channel") or row.channel_id), str(response["ts"])
 
+    def _share(self, claimed: _Claimed) -> tuple[str, str | None]:
+        """Upload the row's file and share it, as files_upload_v2 does, in three steps; returns where it landed.
+
+        The steps are taken one by one (not through files_upload_v2) to record the reserved file's ID before it is
+        shared: after a share whose answer was lost, the next attempt looks for a message carrying that file in the
+        channel (or thread), and shares a new upload only if none is there.
+        """
+        row, parent_ts = claimed.row, claimed.parent_ts
+        if row.file_id is not None:  # an earlier attempt may have shared it without the answer reaching us
+            found = already_shared(self._client, row.channel_id, row.file_id, since=row.created_at, thread_ts=parent_ts)
+            if found is not None:
+                log.info(
+                    "outbox %s: file %s was already shared (ts %s); not sharing again", row.id, row.file_id, found[1]
+                )
+                return found
+        content = (row.file_content or "").encode()
+        reserved = self._client.files_getUploadURLExternal(filename=row.file_name or "file", length=len(content))
+        file_id = str(reserved["file_id"])
+        with session_scope(self._engine) as session:
+            fresh = outbox.still_held(session, claimed.row.id or 0, until=claimed.held_until)
+            if fresh is None:
+                raise _LeaseLost()
+            outbox.reserved(session, fresh, file_id=file_id)
+        self._send_bytes(str(reserved["upload_url"]), content)
+        try:
+            response = self._client.files_completeUploadExternal(
+                files=[{"id": file_id, "title": row.file_title}],
+                channel_id=row.channel_id,
+                initial_comment=row.text or None,
+                thread_ts=parent_ts,
+            )
+        except SlackApiError:
+            raise
+        except Exception as error:
+            raise _Unanswered() from error
+        return row.channel_id, _share_ts(response.get("files") or [], row.channel_id)
+
+    def _send_bytes(self, url: str, content: bytes) -> None:
+        """Send the file's bytes to the URL Slack reserved for them (step two of an upload)."""
+        request = urllib.request.Request(url, data=content, method="POST")
+        with urllib.request.urlopen(request, timeout=self._client.timeout, context=self._client.ssl) as answer:
+            if answer.status != 200:
+                raise OSError(f"the upload URL answered HTTP {answer.status}")
+
     def _link_block(self, channel: str, ts: str) -> dict[str, Any]:
         permalink = self._client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
         return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{permalink}|Open it in the channel>"}]}
@@ -270,13 +322,13 @@ class DeliveryWorker:
             self._give_up(claimed, code)
         elif code in UNREACHABLE and row.channel_id not in self._wait_for:
             log.error("outbox %s: Slack can't deliver to %s (%s); giving up on it", row.id, row.channel_id, code)
-            self._give_up(claimed, code, tell=True)
+            self._give_up(claimed, code, tell=True, refusal=error)
         elif status >= 500 or code in _TRANSIENT:
             log.warning("outbox %s: Slack said %s (%s), will retry", row.id, code or status, row.channel_id)
             self._retry(claimed, self._backoff(row.attempts), code or f"http_{status}", unreachable=code in UNREACHABLE)
         else:
             log.error("outbox %s: Slack refused it for good: %s", row.id, code or status)
-            self._give_up(claimed, code or f"http_{status}")
+            self._give_up(claimed, code or f"http_{status}", refusal=error)
 
     def _held(self, session: Session, claimed: _Claimed) -> OutboxMessage | None:
         """The row to settle, unless this worker's lease ran out and another worker has taken the row since."""
@@ -295,14 +347,33 @@ class DeliveryWorker:
             if unreachable:
                 self._hooks.unreachable(session, row, error)
 
-    def _give_up(self, claimed: _Claimed, error: str, *, tell: bool = False) -> None:
+    def _give_up(
+        self, claimed: _Claimed, error: str, *, tell: bool = False, refusal: SlackApiError | None = None
+    ) -> None:
         with session_scope(self._engine) as session:
             row = self._held(session, claimed)
             if row is None:
                 return
             outbox.give_up(session, row, error=error)
+            if row.purpose == outbox.UPLOAD and row.user_id is not None and refusal is not None:
+                self._tell_requester(session, row, refusal)
             if tell:
                 self._hooks.given_up(session, row, error)
+
+    def _tell_requester(self, session: Session, row: OutboxMessage, refusal: SlackApiError) -> None:
+        """Owe the person who asked for a file a DM saying that Slack refused it for good, and what fixes that."""
+        assert row.user_id is not None
+        where = f"<#{row.channel_id}>"
+        text = upload_refused(
+            refusal,
+            what=f"the file “{row.file_title}”",
+            where=where,
+            kept=f"The message Warroom posted with it in {where} has the same text",
+            again="ask for it again",
+        )
+        outbox.enqueue(
+            session, text=text, blocks=[], incident_id=row.incident_id, channel_id=row.user_id, at=self._clock.now()
+        )
 
     @staticmethod
     def _backoff(attempts: int) -> timedelta:
@@ -316,6 +387,19 @@ class DeliveryWorker:
                 log.exception("delivery loop failed; retrying at the next poll")
             self._wakeup.wait(timeout=self._poll)
             self._wakeup.clear()
+
+
+def _share_ts(files: list[dict[str, Any]], channel: str) -> str | None:
+    """The ts of the message that shared the file in `channel`, when Slack's answer already names it.
+
+    Slack shares a file asynchronously: the answer to files.completeUploadExternal often has no shares yet.
+    """
+    shares = (files[0].get("shares") or {}) if files else {}
+    for where in ("public", "private"):
+        found = (shares.get(where) or {}).get(channel) or []
+        if found:
+            return str(found[0].get("ts") or "") or None
+    return None
 
 
 def _parent_ts(session: Session, row: OutboxMessage) -> str | None:

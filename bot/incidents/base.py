@@ -95,7 +95,8 @@ class Flows:
         assert incident.id is not None
         outbox.enqueue(
             session,
-            message,
+            text=message.text,
+            blocks=message.blocks,
             incident_id=incident.id,
             channel_id=channel_id or incident.channel_id,
             at=self._clock.now(),

@@ -7,17 +7,23 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.delivery import outbox
+from bot.delivery.outbox import FileUpload
 from bot.incidents import keys, timeline
 from bot.incidents.base import FlowDeps, Flows
 from bot.incidents.channels import ChannelAccess, Reach
 from bot.incidents.errors import UserError
 from bot.incidents.mirror import check_impact
 from bot.incidents.people import Directory, Person
-from bot.render.text import escape, is_user_id, mention
+from bot.incidents.story import Told, markdown
+from bot.render.blocks import Message, text_message
+from bot.render.text import is_user_id
 from bot.store.db import session_scope
 from bot.store.models import DRAFT, Entry, Incident, OutboxMessage, TimelineEvent
+from bot.vocabulary import User
 
 TITLE_LIMIT = 150
+_MAX_BLOCKS = 50  # Slack's limit for one message
 INVESTIGATING = "investigating"
 _INVITE = "Run `/invite @Warroom` in this channel, then declare again."
 _CANNOT_POST = {
@@ -59,7 +65,7 @@ class Incidents(Flows):
     # -- checks -------------------------------------------------------------------------------------------
 
     def check_declaration(self, *, channel_id: str, severity: str, title: str) -> Declaration:
-        """Validate a declaration without writing anything."""
+        """Validate a declaration without writing anything (no call to Slack: fit for an ack)."""
         name = self.check_severity(severity)
         clean = " ".join(title.split())
         if not clean:
@@ -83,12 +89,12 @@ class Incidents(Flows):
         known = self._playbook.severity(severity) if severity.strip() else None
         if known is None:
             choices = ", ".join(f"`{name}` ({sev.label})" for name, sev in self._playbook.severities.items())
-            what = f"“{escape(severity.strip())}” is not a severity" if severity.strip() else "A severity is needed"
+            what = f"“{severity.strip()}” is not a severity" if severity.strip() else "A severity is needed"
             raise UserError(f"{what}. Use one of {choices}, e.g. `{example}`.", field="severity")
         return severity.strip().upper()
 
     def check_person(self, user_id: str, *, field: str | None = None) -> Person:
-        """The person to nominate, refusing unknown, deleted and bot users."""
+        """The person to nominate, refusing unknown, deleted and bot users, and people from another organisation."""
         person = self._directory.person(user_id) if is_user_id(user_id) else None
         if person is None:
             raise UserError(
@@ -96,10 +102,16 @@ class Incidents(Flows):
                 field=field,
             )
         if person.deleted:
-            raise UserError(f"{escape(person.name)} has been deactivated. Nominate an active member.", field=field)
+            raise UserError(f"{person.name} has been deactivated. Nominate an active member.", field=field)
         if person.is_bot:
             raise UserError(
-                f"{escape(person.name)} is a bot. The communicator must be a person who can approve updates.",
+                f"{person.name} is a bot. The communicator must be a person who can approve updates.",
+                field=field,
+            )
+        if person.external:
+            raise UserError(
+                f"{person.name} is from another organisation (a Slack Connect guest). The communicator must be a "
+                "member of this workspace, who speaks for the company. Nominate one of your own people.",
                 field=field,
             )
         return person
@@ -114,7 +126,7 @@ class Incidents(Flows):
         existing = self._open_in(session, channel_id)
         if existing is not None:
             raise UserError(
-                f"{existing.ref} is already open in this channel ({escape(existing.title)}). "
+                f"{existing.ref} is already open in this channel ({existing.title}). "
                 "One channel holds one incident: resolve it first, or declare the new one in another channel."
             )
 
@@ -186,13 +198,13 @@ class Incidents(Flows):
             self._check_may_nominate(incident, by)
         person = self.check_person(nominee_id)
         if incident.communicator_id == person.id:
-            raise UserError(f"{escape(person.name)} is already the communicator for {incident.ref}.")
+            raise UserError(f"{person.name} is already the communicator for {incident.ref}.")
         now = self._clock.now()
         with session_scope(self._engine) as session:
             incident = self._find(session, channel_id=channel_id, incident_id=incident_id, lock=True)
             self._check_may_nominate(incident, by)
             if incident.communicator_id == person.id:
-                raise UserError(f"{escape(person.name)} is already the communicator for {incident.ref}.")
+                raise UserError(f"{person.name} is already the communicator for {incident.ref}.")
             previous = incident.communicator_id
             incident.communicator_id = person.id
             session.add(incident)
@@ -239,6 +251,28 @@ class Incidents(Flows):
         notice = self._notices.war_room_unreachable(incident, error=error)
         self._owe(session, incident, notice, channel_id=incident.lead_id)
 
+    def share_timeline(self, incident: Incident, story: list[Told], *, by: str) -> None:
+        """Owe the war room the incident's timeline as a message, then as a Markdown file for the postmortem.
+
+        It holds internal text, so it only ever goes to the war room (never the mirror or another channel). The
+        file is shared after the message (the channel's order), by the delivery worker like any message.
+        """
+        assert incident.id is not None
+        message = text_message(f"*Timeline of {incident.ref}*\n" + "\n".join(told.mrkdwn for told in story))
+        upload = FileUpload(
+            name=f"{incident.ref}-timeline.md",
+            title=f"{incident.ref} timeline",
+            content=markdown(incident, story, self._playbook),
+            comment=f"{incident.ref}'s timeline as Markdown, ready to paste into the postmortem.",
+        )
+        with session_scope(self._engine) as session:
+            self._owe(session, incident, Message(text=message.text, blocks=message.blocks[:_MAX_BLOCKS]))
+            outbox.enqueue_upload(
+                session, upload, incident_id=incident.id, channel_id=incident.channel_id, requested_by=by,
+                at=self._clock.now(),
+            )  # fmt: skip
+        self._on_commit()
+
     def open_incidents(self) -> list[Incident]:
         """Every open incident, oldest first."""
         with Session(self._engine) as session:
@@ -262,6 +296,6 @@ class Incidents(Flows):
     def _check_may_nominate(self, incident: Incident, by: str) -> None:
         if by not in (incident.lead_id, incident.communicator_id):
             raise UserError(
-                f"Only the incident lead ({mention(incident.lead_id)}) or the current communicator can name the "
+                "Only the incident lead (", User(incident.lead_id), ") or the current communicator can name the "
                 f"communicator for {incident.ref}. Ask them in this channel."
-            )
+            )  # fmt: skip

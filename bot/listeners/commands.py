@@ -7,20 +7,17 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
 
 from bot import ids
 from bot.domain import Domain
 from bot.incidents.errors import UserError
-from bot.incidents.story import markdown
 from bot.listeners.errors import ack_at_once, answering
-from bot.render.blocks import declare_modal, severity_label, text_message
+from bot.render.blocks import declare_modal, severity_label
+from bot.render.entries import update_modal
 from bot.render.text import channel_link, clock_time, escape, mention, unescape
-from bot.slack.uploads import upload_refused
 
 _USER_TOKEN = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-MAX_BLOCKS = 50
 
 
 def register(app: App, *, domain: Domain) -> None:
@@ -56,7 +53,7 @@ def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain
     elif subcommand == "impact":
         respond(text=_impact(domain, channel_id=channel_id, user_id=user_id, text=rest), response_type="ephemeral")
     elif subcommand == "update" and not rest:
-        client.views_open(trigger_id=command["trigger_id"], view=feed.update_modal(channel_id=channel_id))
+        client.views_open(trigger_id=command["trigger_id"], view=update_modal(feed.update_form(channel_id=channel_id)))
     elif subcommand == "update":
         feed.draft(channel_id=channel_id, by=user_id, text=rest)
         respond(text="Drafted. The communicator has been asked to approve it.", response_type="ephemeral")
@@ -68,49 +65,23 @@ def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain
         message = domain.review.audit_message(incident, result)
         respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
     elif subcommand == "timeline":
-        _timeline(domain, channel_id=channel_id, reference=rest or None, respond=respond, client=client)
+        _timeline(domain, channel_id=channel_id, user_id=user_id, reference=rest or None, respond=respond)
     elif subcommand == "list":
         respond(text=_list(domain), response_type="ephemeral")
     else:
         respond(text=f"I don't know `{escape(subcommand)}`.\n\n{domain.notices.help()}", response_type="ephemeral")
 
 
-def _timeline(domain: Domain, *, channel_id: str, reference: str | None, respond: Respond, client: WebClient) -> None:
-    """Post the incident's timeline in its war room, and attach it there as a Markdown file for the postmortem.
-
-    It holds internal text, so it only ever goes to the war room (never the mirror or another channel).
-    """
+def _timeline(domain: Domain, *, channel_id: str, user_id: str, reference: str | None, respond: Respond) -> None:
+    """Owe the war room the incident's timeline, as a message and a Markdown file; say it is on its way."""
     incident, story = domain.review.events_of(channel_id=channel_id, reference=reference)
-    message = text_message(f"*Timeline of {incident.ref}*\n" + "\n".join(told.mrkdwn for told in story))
-    blocks = message.blocks[:MAX_BLOCKS]
-    war_room = incident.channel_id
-    if channel_id == war_room:
-        respond(text=message.text, blocks=blocks, response_type="in_channel")
-    else:
-        client.chat_postMessage(channel=war_room, text=message.text, blocks=blocks)
-        respond(
-            text=f"Posted {incident.ref}'s timeline in its war room, {channel_link(war_room)}.",
-            response_type="ephemeral",
-        )
-    try:
-        client.files_upload_v2(
-            channel=war_room,
-            filename=f"{incident.ref}-timeline.md",
-            title=f"{incident.ref} timeline",
-            content=markdown(incident, story, domain.playbook),
-            initial_comment=f"{incident.ref}'s timeline as Markdown, ready to paste into the postmortem.",
-        )
-    except (SlackClientError, OSError) as error:
-        here = channel_id == war_room  # else the text went to the war room, and the command needs the reference
-        raise UserError(
-            upload_refused(
-                error,
-                what=f"{incident.ref}'s timeline as a Markdown file",
-                where=f"the war room {channel_link(war_room)}",
-                kept=f"The timeline text {'above' if here else f'in {channel_link(war_room)}'} is complete",
-                again=f"run `/incident timeline{'' if here else f' {incident.ref}'}` again",
-            )
-        ) from None
+    domain.incidents.share_timeline(incident, story, by=user_id)
+    where = "here" if channel_id == incident.channel_id else f"to its war room, {channel_link(incident.channel_id)}"
+    respond(
+        text=f"{incident.ref}'s timeline is on its way {where}: the text, then a Markdown file of it for the "
+        "postmortem a moment later.",
+        response_type="ephemeral",
+    )
 
 
 def _impact(domain: Domain, *, channel_id: str, user_id: str, text: str) -> str:

@@ -13,11 +13,11 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.domain import Domain
 from bot.incidents.errors import UserError
-from bot.incidents.feed import REASON_LIMIT
 from bot.incidents.mirror import check_impact
 from bot.listeners.errors import answering
 from bot.listeners.intake import MalformedRequest
-from bot.render.text import unescape
+from bot.render.text import is_user_id
+from bot.vocabulary import REASON_LIMIT
 
 
 @dataclass(frozen=True)
@@ -34,15 +34,21 @@ def register(app: App, *, domain: Domain) -> None:
     incidents, feed = domain.incidents, domain.feed
 
     def declaration_errors(view: dict[str, Any]) -> dict[str, str]:
+        """The form's mistakes, shown beside their fields: cheap checks only, never a call to Slack.
+
+        The fields' shapes and lengths, the severity, and an incident already open in the channel (one indexed
+        read). Who the communicator is, and whether Warroom may post in the channel, is asked of Slack once, by
+        the declaration itself in the lazy work; a problem there is answered by an ephemeral message.
+        """
         form = _declaration(view)
         try:
             incidents.check_declaration(channel_id=form.channel_id, severity=form.severity, title=form.title)
-            if form.communicator:
-                incidents.check_person(form.communicator, field=ids.COMMUNICATOR_BLOCK)
+            if form.communicator and not is_user_id(form.communicator):
+                raise UserError("Pick the communicator from the list of people.", field=ids.COMMUNICATOR_BLOCK)
             if form.impact.strip():
                 check_impact(form.impact, field=ids.IMPACT_BLOCK)
         except UserError as error:  # shown as plain text beside the field: no mrkdwn escapes
-            return {error.field or ids.TITLE_BLOCK: unescape(error.message)}
+            return {error.field or ids.TITLE_BLOCK: error.message}
         return {}
 
     def declare_ack(ack: Ack, view: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ BOT_SCOPES: dict[str, str] = {
     "channels:read": "conversations.info: confirm that Warroom is in the mirror channel",
     "chat:write": "chat.postMessage, chat.postEphemeral, chat.update: every message Warroom sends",
     "commands": "the /incident slash command",
-    "files:write": "files_upload_v2: /incident timeline attaches the timeline as a Markdown file",
+    "files:write": "files.getUploadURLExternal, .completeUploadExternal: the timeline as a Markdown file",
     "groups:history": "conversations.history and .replies in private channels, as channels:history in public ones",
     "groups:read": "conversations.info on a private mirror channel",
     "im:history": "conversations.history and .replies in a DM: after a crash, find a DM already sent, not resend it",

@@ -160,6 +160,13 @@ class OutboxMessage(SQLModel, table=True):
     broadcast: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     text: str = Field(sa_column=Column(Text, nullable=False))
     blocks: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # A file upload (purpose "upload") shares this file; `text` is its initial comment, `user_id` who asked for it
+    # (told by DM if Slack refuses the file for good). `file_id` is the upload an attempt reserved, recorded
+    # before it is shared, so that a share whose answer was lost is found in the channel rather than repeated.
+    file_name: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    file_title: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    file_content: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    file_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     created_at: datetime = _when()
     state: str = Field(default=PENDING, sa_column=Column(String(12), nullable=False))
     attempts: int = Field(default=0)

@@ -94,6 +94,7 @@ class FakeSlack(Conversations):
         self.scopes: set[str] = installed_scopes()  # the bot token's scopes; a test may take some away
         self.revoked: set[str] = set()  # tokens Slack answers invalid_auth to (revoked, mistyped, another app's)
         self.socket_mode_url: Callable[[], str] | None = None  # issues apps.connections.open URLs (socket_slack.py)
+        self.files: dict[str, dict[str, Any]] = {}  # uploads reserved by files.getUploadURLExternal, by file ID
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Condition()
         self._ts = 0
@@ -112,7 +113,10 @@ class FakeSlack(Conversations):
                 length = int(self.headers.get("Content-Length") or 0)
                 data = self.rfile.read(length)
                 if self.path.startswith("/upload/"):  # files_upload_v2 sends the file's bytes here
-                    fake._handle(self, {"content": data.decode(errors="replace")})
+                    file_id = self.path.removeprefix("/upload/")
+                    fake._handle(
+                        self, {"content": data.decode(errors="replace"), "length": len(data), "file_id": file_id}
+                    )
                     return
                 raw = data.decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
@@ -294,21 +298,14 @@ class FakeSlack(Conversations):
         return {}
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        if method.startswith("response:") or method == "upload":
+        if method.startswith("response:"):
             return {"ok": True}
+        if method == "upload":
+            return self._upload(params)
         if method == "files.getUploadURLExternal":
-            with self._lock:
-                self._ts += 1
-                file_id = f"F{self._ts:08d}"
-            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+            return self._reserve(params)
         if method == "files.completeUploadExternal":
-            channel = str(params.get("channel_id") or "")
-            _, error = self._postable(channel, direct=False) if channel else (channel, None)
-            if error:  # Slack shares a file only where the app may post
-                return {"ok": False, "error": error}
-            files = params.get("files")
-            files = json.loads(files) if isinstance(files, str) else files
-            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files or []]}
+            return self._complete(params)
         if method == "apps.connections.open":  # a one-use WebSocket URL; without a stand-in, one that refuses
             return {"ok": True, "url": self.socket_mode_url() if self.socket_mode_url else "ws://127.0.0.1:9/link/"}
         if method == "auth.test":
@@ -352,6 +349,65 @@ class FakeSlack(Conversations):
         if method == "views.open":
             return {"ok": True, "view": {"id": "VFAKE"}}
         return {"ok": True}
+
+    # -- files_upload_v2's three steps, as strict as Slack's ------------------------------------------------------
+
+    def _reserve(self, params: dict[str, Any]) -> dict[str, Any]:
+        """files.getUploadURLExternal: a filename and the length in bytes are required."""
+        length = str(params.get("length") or "")
+        if not params.get("filename") or not length.isdigit() or int(length) < 1:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            self._ts += 1
+            file_id = f"F{self._ts:08d}"
+            self.files[file_id] = {"id": file_id, "name": params["filename"], "length": int(length), "content": None}
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The upload URL: takes the bytes of a reserved file (Slack answers "OK - <length>")."""
+        with self._lock:
+            reserved = self.files.get(str(params.get("file_id")))
+            if reserved is None:
+                return {"ok": False, "error": "file_not_found"}
+            reserved["content"] = params["content"]
+            reserved["uploaded_length"] = params["length"]
+        return {"ok": True}
+
+    def _complete(self, params: dict[str, Any]) -> dict[str, Any]:
+        """files.completeUploadExternal: only files reserved, uploaded in full and not yet completed; shared as a
+        message (the initial comment, with the files) where the app may post, in the thread of `thread_ts` if given.
+        """
+        files = params.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        if not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            found: list[dict[str, Any]] = []
+            for asked in files:
+                reserved = self.files.get(str(asked.get("id")))
+                if reserved is None or reserved.get("completed") or reserved["content"] is None:
+                    return {"ok": False, "error": "file_not_found"}
+                found.append(reserved)
+            for reserved in found:
+                if reserved["uploaded_length"] != reserved["length"]:
+                    return {"ok": False, "error": "file_upload_size_mismatch"}
+        channel = str(params.get("channel_id") or "")
+        shared = [
+            {"id": r["id"], "name": r["name"], "title": f.get("title") or r["name"]}
+            for r, f in zip(found, files, strict=True)
+        ]
+        thread = {"thread_ts": params["thread_ts"]} if params.get("thread_ts") else {}
+        with self._lock:  # the share and its files at once: a history read never sees one without the other
+            if channel:
+                posted = self._post({"channel": channel, "text": params.get("initial_comment") or "", **thread})
+                if not posted["ok"]:  # Slack shares a file only where the app may post
+                    return posted
+                message = self._message(posted["channel"], posted["ts"])
+                assert message is not None
+                message["files"] = shared
+            for reserved in found:
+                reserved["completed"] = True
+        return {"ok": True, "files": [{**f, "shares": {}} for f in shared]}  # Slack shares asynchronously
 
     @staticmethod
     def _send(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
