@@ -27,7 +27,7 @@ IMPACT_PROPOSED = Event.IMPACT_PROPOSED
 IMPACT_APPROVED = Event.IMPACT_APPROVED
 
 
-def record(session: Session, incident: Incident, kind: str, *, by: str | None, at: datetime, **data: Any) -> None:
+def record(session: Session, incident: Incident, kind: Event, *, by: str | None, at: datetime, **data: Any) -> None:
     """Append one event to the incident's timeline."""
     assert incident.id is not None
     session.add(TimelineEvent(incident_id=incident.id, at=at, actor_id=by, kind=kind, data=data))
