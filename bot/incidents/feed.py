@@ -24,6 +24,7 @@ from bot.vocabulary import (
     NO_NEW_INFORMATION,
     REASON_LIMIT,
     UPDATE_PHASES,
+    Event,
     Phase,
     Said,
     User,
@@ -138,7 +139,7 @@ class Feed(Flows):
                 incident.status = entry.phase or incident.status
             session.add_all([entry, incident])
             timeline.record(
-                session, incident, timeline.APPROVED, by=by, at=now, entry=entry_id, text=entry.text,
+                session, incident, Event.APPROVED, by=by, at=now, entry=entry_id, text=entry.text,
                 phase=incident.status, next_update_due_at=_iso(entry.next_update_due_at),
             )  # fmt: skip
             impact_approved = self._approve_proposal(session, incident, by=by, at=now)
@@ -151,7 +152,7 @@ class Feed(Flows):
             self._refresh_draft(session, incident, entry)
             self._refresh_card(session, incident)
             if entry.kind == RESOLUTION:
-                timeline.record(session, incident, timeline.RESOLVED, by=by, at=now, entry=entry_id, cause=entry.cause)
+                timeline.record(session, incident, Event.RESOLVED, by=by, at=now, entry=entry_id, cause=entry.cause)
                 session.flush()
                 self._on_resolved(session, incident, sender=sender)
         self._on_commit()
@@ -177,7 +178,7 @@ class Feed(Flows):
             self._check_decidable(entry, incident, by=by)
             entry.state, entry.decided_by, entry.decided_at, entry.reason = REJECTED, by, now, clean
             session.add(entry)
-            timeline.record(session, incident, timeline.REJECTED, by=by, at=now, entry=entry_id, reason=clean)
+            timeline.record(session, incident, Event.REJECTED, by=by, at=now, entry=entry_id, reason=clean)
             self._refresh_draft(session, incident, entry)
             if entry.drafted_by is not None and entry.drafted_by != by:  # an automatic draft has no one to tell
                 told = self._notices.draft_rejected(incident, entry)
@@ -222,7 +223,7 @@ class Feed(Flows):
             if cause is not None and entry.kind == RESOLUTION:
                 entry.cause = " ".join(cause.split()) or entry.cause
             session.add(entry)
-            kind = timeline.CORRECTED if correcting else timeline.EDITED
+            kind = Event.CORRECTED if correcting else Event.EDITED
             timeline.record(session, incident, kind, by=by, at=now, entry=entry_id, old=old, new=clean)
             if correcting:
                 self._publish(session, incident, entry)
@@ -251,13 +252,13 @@ class Feed(Flows):
             previous = incident.impact
             if approved:
                 incident.impact, incident.impact_proposed, incident.impact_proposed_by = line, None, None
-                timeline.record(session, incident, timeline.IMPACT_APPROVED, by=by, at=now, text=line)
+                timeline.record(session, incident, Event.IMPACT_APPROVED, by=by, at=now, text=line)
                 if line != previous:  # the parent is updated in place; the thread says so, for who read it already
                     told = self._notices.mirror.impact_changed(incident, previous=previous, at=now)
                     self._to_mirror(session, incident, told, broadcast=True)
             else:
                 incident.impact_proposed, incident.impact_proposed_by = line, by
-                timeline.record(session, incident, timeline.IMPACT_PROPOSED, by=by, at=now, text=line)
+                timeline.record(session, incident, Event.IMPACT_PROPOSED, by=by, at=now, text=line)
             session.add(incident)
             self._impact_settled(session, incident, but=None, activation=approved)
         self._on_commit()
@@ -276,7 +277,7 @@ class Feed(Flows):
             return False
         incident.impact, incident.impact_proposed, incident.impact_proposed_by = proposal, None, None
         session.add(incident)
-        timeline.record(session, incident, timeline.IMPACT_APPROVED, by=by, at=at, text=proposal)
+        timeline.record(session, incident, Event.IMPACT_APPROVED, by=by, at=at, text=proposal)
         return True
 
     def _impact_settled(
@@ -301,7 +302,7 @@ class Feed(Flows):
             return
         incident.mirror_alerted = True
         session.add(incident)
-        timeline.record(session, incident, timeline.MIRROR_UNREACHABLE, by=None, at=self._clock.now(), error=error)
+        timeline.record(session, incident, Event.MIRROR_UNREACHABLE, by=None, at=self._clock.now(), error=error)
         notice = self._notices.mirror_unreachable(incident, error=error, mirror=self._mirror)
         self._to_war_room_thread(session, incident, notice)
 

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.incidents.timeline import DECLARED, SEVERITY_CHANGED
 from bot.render.text import span
 from bot.store.models import TimelineEvent
+from bot.vocabulary import Event
 
 
 def time_at_each(
@@ -35,10 +35,12 @@ def from_timeline(
 ) -> dict[str, timedelta]:
     """Time at each severity, read from the incident's DECLARED and SEVERITY_CHANGED events."""
     declared = next(
-        (str(e.data.get("severity")) for e in events if e.kind == DECLARED and e.data.get("severity")), None
+        (str(e.data.get("severity")) for e in events if e.kind == Event.DECLARED and e.data.get("severity")), None
     )
-    changes = [(e.at, str(e.data["new"])) for e in events if e.kind == SEVERITY_CHANGED and e.data.get("new")]
-    first_old = next((str(e.data["old"]) for e in events if e.kind == SEVERITY_CHANGED and e.data.get("old")), None)
+    changes = [(e.at, str(e.data["new"])) for e in events if e.kind == Event.SEVERITY_CHANGED and e.data.get("new")]
+    first_old = next(
+        (str(e.data["old"]) for e in events if e.kind == Event.SEVERITY_CHANGED and e.data.get("old")), None
+    )
     return time_at_each(
         declared=(declared or first_old or severity).upper(),
         declared_at=declared_at,
