@@ -199,3 +199,19 @@ def test_any_other_refusal_names_slacks_code(warroom: Harness) -> None:
     )
     time.sleep(0.2)
     assert _shared(warroom.fake) == []
+
+
+def test_a_war_room_warroom_was_removed_from_tells_whoever_asked_to_invite_it_back(warroom: Harness) -> None:
+    warroom.declare()
+    warroom.fake.remove_bot(WAR_ROOM)
+
+    _ask(warroom)
+
+    told = _dm_to(warroom.fake, LEAD)
+    assert told.startswith(
+        "Slack refused the file “INC-1 timeline” while sharing the file in the channel "
+        "(files.completeUploadExternal): `not_in_channel`."
+    )
+    assert f"Warroom is not in <#{WAR_ROOM}>: invite it there with `/invite @Warroom`, then ask for it again." in told
+    assert told.endswith(f"Until then Warroom can post nothing in <#{WAR_ROOM}>.")
+    assert _upload_row(warroom).state == "failed"

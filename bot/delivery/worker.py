@@ -364,11 +364,14 @@ class DeliveryWorker:
         """Owe the person who asked for a file a DM saying that Slack refused it for good, and what fixes that."""
         assert row.user_id is not None
         where = f"<#{row.channel_id}>"
+        unreachable = error_code(refusal) in UNREACHABLE  # then nothing else reached the channel either
         text = upload_refused(
             refusal,
             what=f"the file “{row.file_title}”",
             where=where,
-            kept=f"The message Warroom posted with it in {where} has the same text",
+            kept=f"Until then Warroom can post nothing in {where}"
+            if unreachable
+            else f"The message Warroom posted with it in {where} has the same text",
             again="ask for it again",
         )
         outbox.enqueue(
