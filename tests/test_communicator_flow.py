@@ -106,7 +106,7 @@ def test_a_newer_approved_update_supersedes_older_drafts_everywhere(warroom: Har
     assert sorted(e.data["entry"] for e in warroom.events("superseded")) == [automatic, older]
     assert {e.data["superseded_by"] for e in warroom.events("superseded")} == {newer}
     warroom.command("timeline", user=DANA, response="timeline")
-    story = warroom.fake.wait_response("timeline")[0].text
+    story = warroom.fake.wait_for("chat.postMessage", where=lambda c: "Timeline of INC-1" in c.text)[0].text
     assert story.count(f"<@{DANA}> marked a draft superseded: a newer entry was approved") == 2
 
     for action, stale in (("entry_approve", automatic), ("entry_edit", older), ("entry_reject", older)):
@@ -449,7 +449,7 @@ def test_a_rejection_with_a_reason_tells_the_drafter_and_shows_on_the_card(warro
     [rejected] = warroom.events("rejected")
     assert rejected.data == {"entry": drafted, "reason": entry.reason}
     warroom.command("timeline", user=DANA, response="timeline")
-    story = warroom.fake.wait_response("timeline")[0].text
+    story = warroom.fake.wait_for("chat.postMessage", where=lambda c: "Timeline of INC-1" in c.text)[0].text
     assert f"<@{DANA}> rejected a draft: Say which payments fail &amp; since when; no &lt;!here&gt; pings." in story
 
     warroom.slack.view_submission(  # the same modal submitted twice: rejected once, Erin told once

@@ -246,8 +246,8 @@ def test_the_timeline_is_posted_and_attached_as_markdown(warroom: Harness) -> No
 
     warroom.command("timeline", response="timeline")
 
-    [posted] = warroom.fake.wait_response("timeline")
-    assert posted.params["response_type"] == "in_channel"
+    assert "on its way here" in warroom.fake.wait_response("timeline")[0].text
+    [posted] = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Timeline of" in c.text)
     text = posted.text
     for phrase in (
         "declared P1 · Full outage: Checkout API returning 500s",
@@ -290,7 +290,7 @@ def test_the_timeline_only_ever_goes_to_the_war_room(warroom: Harness) -> None:
 
     warroom.command("timeline INC-1", channel=MIRROR, user=ERIN, response="elsewhere")
 
-    assert "Posted INC-1's timeline in its war room" in warroom.fake.wait_response("elsewhere")[0].text
+    assert "INC-1's timeline is on its way to its war room" in warroom.fake.wait_response("elsewhere")[0].text
     warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "Timeline of INC-1" in c.text)
     [complete] = warroom.fake.wait_for("files.completeUploadExternal")
     assert complete.params["channel_id"] == WAR_ROOM
