@@ -19,7 +19,6 @@ from bot.incidents.errors import UserError
 from bot.incidents.notices import Notices
 from bot.playbook import Playbook
 from bot.render.blocks import Message
-from bot.render.text import channel_link
 from bot.store.models import (
     DRAFT,
     RESOLUTION,
@@ -31,6 +30,7 @@ from bot.store.models import (
     OutboxMessage,
     TimelineEvent,
 )
+from bot.vocabulary import Channel, Said
 
 
 class OutboxNotifier:
@@ -175,13 +175,13 @@ class Flows:
             query = select(Incident).where(Incident.channel_id == channel_id, col(Incident.resolved_at).is_(None))
         incident = session.exec(query.with_for_update() if lock else query).first()
         if incident is None or incident.resolved_at is not None:
-            where = channel_link(channel_id) if channel_id and channel_id[0] in "CG" else "this channel"
+            where: Said = Channel(channel_id) if channel_id and channel_id[0] in "CG" else "this channel"
             if incident is not None:
                 raise UserError(f"{incident.ref} is resolved; there is nothing more to change on it.")
             raise UserError(
-                f"There is no open incident in {where}. Run the command in the incident's war-room channel, "
-                "or declare one with `/incident declare P1 &lt;title&gt;`. `/incident list` shows the open ones."
-            )
+                "There is no open incident in ", where, ". Run the command in the incident's war-room channel, "
+                "or declare one with `/incident declare P1 <title>`. `/incident list` shows the open ones."
+            )  # fmt: skip
         return incident
 
     def _entry(self, session: Session, entry_id: int, *, lock: bool = False) -> tuple[Entry, Incident]:
@@ -192,7 +192,7 @@ class Flows:
         """
         incident_id = session.exec(select(Entry.incident_id).where(Entry.id == entry_id)).first()
         if incident_id is None:
-            raise UserError("That update no longer exists. `/incident update &lt;text&gt;` drafts a new one.")
+            raise UserError("That update no longer exists. `/incident update <text>` drafts a new one.")
         incident_query = select(Incident).where(Incident.id == incident_id)
         incident = session.exec(incident_query.with_for_update() if lock else incident_query).first()
         query = select(Entry).where(Entry.id == entry_id)

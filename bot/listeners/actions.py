@@ -10,12 +10,12 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.domain import Domain
-from bot.incidents.feed import REASON_LIMIT
 from bot.listeners.errors import ack_at_once, answering
 from bot.listeners.payload import actor, button_id
-from bot.render.entries import edit_modal, reject_modal
+from bot.render.entries import edit_modal, reject_modal, update_modal
 from bot.render.text import clock_time, escape, mention
 from bot.store.models import Entry
+from bot.vocabulary import REASON_LIMIT
 
 
 def register(app: App, *, domain: Domain) -> None:
@@ -83,7 +83,7 @@ def register(app: App, *, domain: Domain) -> None:
 
     def draft_from_reminder(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         with answering(body, respond=respond, client=client):
-            view = feed.update_modal(incident_id=button_id(body))
+            view = update_modal(feed.update_form(incident_id=button_id(body)))
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def no_news(body: dict[str, Any], respond: Respond, client: WebClient) -> None:

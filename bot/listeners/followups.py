@@ -12,11 +12,12 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.domain import Domain
 from bot.incidents.audit import NOT_OWED, OFFERED
-from bot.incidents.customer_email import PREVENTION_LIMIT, prevention_problem
+from bot.incidents.customer_email import prevention_problem
 from bot.incidents.followups import link_problem
 from bot.listeners.errors import ack_at_once, answering
 from bot.listeners.payload import actor, button_id
 from bot.render.followups import postmortem_modal, prevention_modal
+from bot.vocabulary import PREVENTION_LIMIT
 
 
 def register(app: App, *, domain: Domain) -> None:
