@@ -130,6 +130,8 @@ PENDING = OutboxState.PENDING
 DELIVERED = OutboxState.DELIVERED
 FAILED = OutboxState.FAILED
 
+LAST_ERROR_LIMIT = 200  # the characters of Slack's last refusal kept on an outbox row
+
 
 class OutboxMessage(SQLModel, table=True):
     """A message owed to Slack, written in the same transaction as the change that owes it.
@@ -174,7 +176,7 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = _when(nullable=True)
     delivered_at: datetime | None = _when(nullable=True)
     ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
-    last_error: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    last_error: str | None = Field(default=None, sa_column=Column(String(LAST_ERROR_LIMIT), nullable=True))
 
 
 DRAFT = EntryState.DRAFT
