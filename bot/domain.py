@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.incidents.base import FlowDeps
 from bot.incidents.cadence import Cadence
 from bot.incidents.channels import ChannelAccess
 from bot.incidents.feed import Feed
-from bot.incidents.flows import Incidents
+from bot.incidents.flows import FlowDeps
 from bot.incidents.follow_up_reminders import FollowUpReminders
 from bot.incidents.followups import FollowUps
+from bot.incidents.lifecycle import Lifecycle
 from bot.incidents.notices import Notices
 from bot.incidents.people import Directory
 from bot.incidents.review import Review
@@ -21,7 +21,7 @@ from bot.playbook import Playbook
 class Domain:
     """The flows the listeners call, and the ticks the scheduler runs."""
 
-    incidents: Incidents
+    lifecycle: Lifecycle
     feed: Feed
     cadence: Cadence
     followups: FollowUps
@@ -35,7 +35,7 @@ def build_domain(deps: FlowDeps, *, directory: Directory, channels: ChannelAcces
     """The incident, update-feed and follow-up flows over one database."""
     followups = FollowUps(deps, directory=directory)
     return Domain(
-        incidents=Incidents(deps, directory=directory, channels=channels),
+        lifecycle=Lifecycle(deps, directory=directory, channels=channels),
         feed=Feed(
             deps,
             on_resolved=followups.after_resolution,

@@ -14,7 +14,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery.worker import DeliveryWorker, Hooks
 from bot.domain import Domain, build_domain
-from bot.incidents.base import FlowDeps, OutboxNotifier
+from bot.incidents.flows import FlowDeps, OutboxNotifier
 from bot.incidents.notices import Notices
 from bot.incidents.people import CachedDirectory
 from bot.playbook import Playbook, load_playbook
@@ -83,7 +83,7 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
         hooks=Hooks(
             unreachable=domain.feed.mirror_unreachable,
             reachable=domain.feed.mirror_reachable,
-            given_up=domain.incidents.war_room_unreachable,
+            given_up=domain.lifecycle.war_room_unreachable,
         ),
         wait_for=frozenset({settings.warroom_mirror_channel}),
     )

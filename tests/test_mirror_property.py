@@ -136,7 +136,7 @@ class Run:
         )[-1]
         click(self.warroom, "entry_approve", resolution.id or 0, by=DANA, response=name, channel=self.channel)
         self.warroom.wait_until(
-            lambda: self.warroom.fake.ts_of(MIRROR, keys.mirror_notice(self.incident_id, "stand_down"))
+            lambda: self.warroom.fake.ts_of(MIRROR, keys.mirror_notice(self.incident_id, keys.MirrorNotice.STAND_DOWN))
         )
 
     def draft(self, text: str, who: str) -> None:
@@ -246,7 +246,7 @@ def _only_approved_and_fixed_notices(warroom: Harness, incident_id: int, *, fini
             continue  # an entry: checked against the approved text above
         if key == keys.activation(incident_id):
             assert "Property outage" not in call.text, "the internal title never reaches the mirror"
-        elif key == keys.mirror_notice(incident_id, "stand_down"):
+        elif key == keys.mirror_notice(incident_id, keys.MirrorNotice.STAND_DOWN):
             assert STAND_DOWN.fullmatch(call.text), call.text
         elif call.text.startswith(":dart:"):
             assert IMPACT_CHANGED.fullmatch(call.text), call.text
@@ -259,9 +259,9 @@ def _only_approved_and_fixed_notices(warroom: Harness, incident_id: int, *, fini
         else:
             assert key.startswith("entry:"), f"an unexpected message reached the mirror: {call.text!r}"
     assert len(late) == len(overdue), "each missed update is told to the mirror once"
-    assert finished == any(_key(warroom, c) == keys.mirror_notice(incident_id, "stand_down") for c in sent), (
-        "the stand-down comes with the resolution, and only then"
-    )
+    assert finished == any(
+        _key(warroom, c) == keys.mirror_notice(incident_id, keys.MirrorNotice.STAND_DOWN) for c in sent
+    ), "the stand-down comes with the resolution, and only then"
 
 
 def _ref(text: str) -> str | None:

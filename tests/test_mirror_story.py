@@ -146,7 +146,7 @@ def test_the_support_lead_follows_one_p1_from_activation_to_stand_down(warroom: 
     assert text.count("\n    ↳ ") == 11, "everything after the activation is in the incident's thread"
     broadcast = [str(m["text"]) for m in warroom.fake.messages[MIRROR] if m.get("subtype") == "thread_broadcast"]
     assert warroom.fake.top_level(MIRROR) == [activation_text(warroom, 1), *broadcast], "the rest: thread only"
-    assert warroom.fake.ts_of(MIRROR, keys.mirror_notice(1, "stand_down")) is not None
+    assert warroom.fake.ts_of(MIRROR, keys.mirror_notice(1, keys.MirrorNotice.STAND_DOWN)) is not None
 
     target = os.environ.get(WRITE_TO)
     if target:

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, literal_column, or_,
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from bot.store.models import DELIVERED, FAILED, PENDING, Incident, OutboxMessage, SlackMessage
+from bot.store.models import DELIVERED, FAILED, LAST_ERROR_LIMIT, PENDING, Incident, OutboxMessage, SlackMessage
 
 POST = "post"
 UPSERT = "upsert"
@@ -201,7 +201,7 @@ def retry_later(session: Session, row: OutboxMessage, *, at: datetime, error: st
     """Give the row back to be tried again at `at`."""
     row.next_attempt_at = at
     row.claimed_until = None
-    row.last_error = error[:200]
+    row.last_error = error[:LAST_ERROR_LIMIT]
     session.add(row)
 
 
@@ -209,7 +209,7 @@ def give_up(session: Session, row: OutboxMessage, *, error: str) -> None:
     """Stop trying a row that can never succeed (an ephemeral for someone who left, say)."""
     row.state = FAILED
     row.claimed_until = None
-    row.last_error = error[:200]
+    row.last_error = error[:LAST_ERROR_LIMIT]
     session.add(row)
 
 

@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 
 from bot import ids
 from bot.incidents import keys, timeline
-from bot.incidents.base import Flows, approver
 from bot.incidents.claims import claim, differs
+from bot.incidents.flows import Flows, approver
 from bot.render.reminders import with_button
 from bot.render.text import clock_time, span
 from bot.store.db import session_scope

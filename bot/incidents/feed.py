@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 
 from bot import ids
 from bot.incidents import keys, severities, timeline
-from bot.incidents.base import FlowDeps, Flows, approver
 from bot.incidents.errors import UserError
+from bot.incidents.flows import FlowDeps, Flows, approver
 from bot.incidents.mirror import check_impact
 from bot.render.entries import UpdateForm
 from bot.render.text import clock_time

@@ -1,301 +1,288 @@
-"""The incident flows: declare, nominate the communicator, change severity, list."""
+"""What every flow shares: the database, the clock, the playbook, what to say, and who may approve."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from bot.clock import Clock
 from bot.delivery import outbox
-from bot.delivery.outbox import FileUpload
-from bot.incidents import keys, timeline
-from bot.incidents.base import FlowDeps, Flows
-from bot.incidents.channels import ChannelAccess, Reach
+from bot.incidents import keys, severities, timeline
 from bot.incidents.errors import UserError
-from bot.incidents.mirror import check_impact
-from bot.incidents.people import Directory, Person
-from bot.incidents.story import Told, markdown
-from bot.render.blocks import Message, text_message
-from bot.render.text import is_user_id
-from bot.store.db import session_scope
-from bot.store.models import DRAFT, Entry, Incident, OutboxMessage, TimelineEvent
-from bot.vocabulary import User
+from bot.incidents.notices import Notices
+from bot.playbook import Playbook
+from bot.render.blocks import Message
+from bot.store.models import (
+    DRAFT,
+    RESOLUTION,
+    SUPERSEDED,
+    UPDATE,
+    Entry,
+    Incident,
+    MirrorBriefing,
+    OutboxMessage,
+    TimelineEvent,
+)
+from bot.vocabulary import Channel, Event, Said
 
-TITLE_LIMIT = 150
-_MAX_BLOCKS = 50  # Slack's limit for one message
-INVESTIGATING = "investigating"
-_INVITE = "Run `/invite @Warroom` in this channel, then declare again."
-_CANNOT_POST = {
-    Reach.NOT_INVITED: f"Warroom isn't in this channel yet, so it can't post the incident card here. {_INVITE}",
-    Reach.HIDDEN: f"Warroom can't see this channel: it is private and Warroom hasn't been invited. {_INVITE}",
-    Reach.ARCHIVED: "This channel is archived, so Warroom can't post in it. Declare the incident in an active channel.",
-    Reach.NOT_A_CHANNEL: (
-        "A war room must be a channel, not a DM or a group DM. Create a channel for the incident "
-        "(e.g. `#inc-checkout`), `/invite @Warroom` there, and declare it in that channel."
-    ),
-}
+
+class OutboxNotifier:
+    """Tells whoever delivers the outbox that a transaction just committed rows for it (so it need not wait a poll).
+
+    Made before both the flows and the delivery worker: the flows notify it, the worker listens to it.
+    """
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def listen(self, wake: Callable[[], None]) -> None:
+        """Call `wake` after each commit that owes Slack something."""
+        with self._lock:
+            self._listeners.append(wake)
+
+    def notify(self) -> None:
+        """Rows were committed to the outbox."""
+        with self._lock:
+            listeners = list(self._listeners)
+        for wake in listeners:
+            wake()
 
 
 @dataclass(frozen=True)
-class Declaration:
-    """A checked request to declare an incident."""
+class FlowDeps:
+    """What every flow is built with."""
 
-    severity: str
-    title: str
-
-
-@dataclass(frozen=True)
-class Nomination:
-    """The outcome of naming a communicator."""
-
-    incident: Incident
-    communicator: Person
-    self_nominated: bool
+    engine: Engine
+    clock: Clock
+    playbook: Playbook
+    notices: Notices
+    mirror_channel: str
+    outbox: OutboxNotifier = field(default_factory=OutboxNotifier)
 
 
-class Incidents(Flows):
-    """The incident flows. Each change commits its timeline event and owed messages in one transaction."""
+class Flows:
+    """Shared plumbing of the incident and update-feed flows."""
 
-    def __init__(self, deps: FlowDeps, *, directory: Directory, channels: ChannelAccess) -> None:
-        super().__init__(deps)
-        self._directory = directory
-        self._channels = channels
+    def __init__(self, deps: FlowDeps) -> None:
+        self._engine = deps.engine
+        self._clock = deps.clock
+        self._playbook = deps.playbook
+        self._notices = deps.notices
+        self._mirror = deps.mirror_channel
+        self._on_commit = deps.outbox.notify
 
-    # -- checks -------------------------------------------------------------------------------------------
-
-    def check_declaration(self, *, channel_id: str, severity: str, title: str) -> Declaration:
-        """Validate a declaration without writing anything (no call to Slack: fit for an ack)."""
-        name = self.check_severity(severity)
-        clean = " ".join(title.split())
-        if not clean:
-            raise UserError(
-                f"An incident needs a title that says what is broken, e.g. `/incident declare {name} "
-                "Checkout API returning 500s`.",
-                field="title",
-            )
-        if len(clean) > TITLE_LIMIT:
-            raise UserError(
-                f"The title is {len(clean)} characters; keep it to {TITLE_LIMIT} or fewer. "
-                "Say what is broken; details go in the channel.",
-                field="title",
-            )
-        with Session(self._engine) as session:
-            self._refuse_if_open(session, channel_id)
-        return Declaration(severity=name, title=clean)
-
-    def check_severity(self, severity: str, *, example: str = "/incident declare P1 Checkout API down") -> str:
-        """The playbook's name for `severity`, or a UserError naming the valid ones."""
-        known = self._playbook.severity(severity) if severity.strip() else None
-        if known is None:
-            choices = ", ".join(f"`{name}` ({sev.label})" for name, sev in self._playbook.severities.items())
-            what = f"“{severity.strip()}” is not a severity" if severity.strip() else "A severity is needed"
-            raise UserError(f"{what}. Use one of {choices}, e.g. `{example}`.", field="severity")
-        return severity.strip().upper()
-
-    def check_person(self, user_id: str, *, field: str | None = None) -> Person:
-        """The person to nominate, refusing unknown, deleted and bot users, and people from another organisation."""
-        person = self._directory.person(user_id) if is_user_id(user_id) else None
-        if person is None:
-            raise UserError(
-                "I can't find that user in this workspace. Mention them, e.g. `/incident communicator @dana`.",
-                field=field,
-            )
-        if person.deleted:
-            raise UserError(f"{person.name} has been deactivated. Nominate an active member.", field=field)
-        if person.is_bot:
-            raise UserError(
-                f"{person.name} is a bot. The communicator must be a person who can approve updates.",
-                field=field,
-            )
-        if person.external:
-            raise UserError(
-                f"{person.name} is from another organisation (a Slack Connect guest). The communicator must be a "
-                "member of this workspace, who speaks for the company. Nominate one of your own people.",
-                field=field,
-            )
-        return person
-
-    def check_postable(self, channel_id: str) -> None:
-        """Refuse a war room Warroom can't post in, saying how to invite it (asks Slack: not for an ack path)."""
-        problem = _CANNOT_POST.get(self._channels.reach(channel_id))
-        if problem is not None:
-            raise UserError(problem)
-
-    def _refuse_if_open(self, session: Session, channel_id: str) -> None:
-        existing = self._open_in(session, channel_id)
-        if existing is not None:
-            raise UserError(
-                f"{existing.ref} is already open in this channel ({existing.title}). "
-                "One channel holds one incident: resolve it first, or declare the new one in another channel."
-            )
-
-    # -- flows --------------------------------------------------------------------------------------------
-
-    def declare(
+    def _owe(
         self,
+        session: Session,
+        incident: Incident,
+        message: Message,
         *,
-        channel_id: str,
-        lead_id: str,
-        severity: str,
-        title: str,
-        communicator_id: str | None = None,
-        impact: str | None = None,
-    ) -> Incident:
-        """Declare an incident: card, activation notice, the first draft, and a communicator or a prompt for one.
-
-        An impact line given here is a proposal: it reaches the mirror when the first update is approved.
-        """
-        declaration = self.check_declaration(channel_id=channel_id, severity=severity, title=title)
-        proposed = check_impact(impact) if impact and impact.strip() else None
-        nominee = self.check_person(communicator_id, field="communicator") if communicator_id else None
-        self.check_postable(channel_id)
-        now = self._clock.now()
-        label = self._playbook.severities[declaration.severity].label
-        try:
-            with session_scope(self._engine) as session:
-                incident = Incident(
-                    channel_id=channel_id,
-                    title=declaration.title,
-                    severity=declaration.severity,
-                    status=INVESTIGATING,
-                    lead_id=lead_id,
-                    communicator_id=nominee.id if nominee else None,
-                    declared_at=now,
-                    next_update_due_at=now + self._playbook.acknowledge_within,
-                    impact_proposed=proposed,
-                    impact_proposed_by=lead_id if proposed else None,
-                )
-                session.add(incident)
-                session.flush()
-                assert incident.id is not None
-                timeline.record(
-                    session, incident, timeline.DECLARED, by=lead_id, at=now,
-                    severity=declaration.severity, label=label, title=declaration.title,
-                )  # fmt: skip
-                if proposed:
-                    timeline.record(session, incident, timeline.IMPACT_PROPOSED, by=lead_id, at=now, text=proposed)
-                self._owe(session, incident, self._notices.card(incident), key=keys.card(incident.id))
-                self._activate(session, incident)
-                if nominee is not None:
-                    self._announce_communicator(session, incident, by=lead_id)
-                else:
-                    self._owe(session, incident, self._notices.nomination_prompt(incident), user_id=lead_id)
-                self._draft(session, incident, text=self._notices.first_draft(incident), phase=None, by=None)
-        except IntegrityError:
-            with Session(self._engine) as session:
-                self._refuse_if_open(session, channel_id)
-            raise
-        self._on_commit()
-        return incident
-
-    def nominate(
-        self, *, by: str, nominee_id: str, channel_id: str | None = None, incident_id: int | None = None
-    ) -> Nomination:
-        """Name the communicator of the incident in `channel_id` (or with `incident_id`)."""
-        with Session(self._engine) as session:
-            incident = self._find(session, channel_id=channel_id, incident_id=incident_id)
-            self._check_may_nominate(incident, by)
-        person = self.check_person(nominee_id)
-        if incident.communicator_id == person.id:
-            raise UserError(f"{person.name} is already the communicator for {incident.ref}.")
-        now = self._clock.now()
-        with session_scope(self._engine) as session:
-            incident = self._find(session, channel_id=channel_id, incident_id=incident_id, lock=True)
-            self._check_may_nominate(incident, by)
-            if incident.communicator_id == person.id:
-                raise UserError(f"{person.name} is already the communicator for {incident.ref}.")
-            previous = incident.communicator_id
-            incident.communicator_id = person.id
-            session.add(incident)
-            timeline.record(
-                session, incident, timeline.COMMUNICATOR_NOMINATED, by=by, at=now,
-                communicator=person.id, previous=previous,
-            )  # fmt: skip
-            self._announce_communicator(session, incident, by=by)
-        self._on_commit()
-        return Nomination(incident=incident, communicator=person, self_nominated=person.id == incident.lead_id)
-
-    def change_severity(self, *, channel_id: str, by: str, severity: str) -> Incident:
-        """Move the open incident in `channel_id` to another severity."""
-        name = self.check_severity(severity, example="/incident severity P2")
-        now = self._clock.now()
-        with session_scope(self._engine) as session:
-            incident = self._find(session, channel_id=channel_id, lock=True)
-            old = incident.severity
-            if old == name:
-                raise UserError(f"{incident.ref} is already {name}. Nothing changed.")
-            incident.severity = name
-            session.add(incident)
-            timeline.record(session, incident, timeline.SEVERITY_CHANGED, by=by, at=now, old=old, new=name)
-            war_room, mirror = self._notices.severity_changed(incident, old=old, by=by, at=now)
-            self._owe(session, incident, war_room)
-            self._refresh_card(session, incident)
-            self._to_mirror(session, incident, mirror, broadcast=True)
-            self._activate(session, incident)  # the thread's parent speaks for the severity it has now
-        self._on_commit()
-        return incident
-
-    def war_room_unreachable(self, session: Session, row: OutboxMessage, error: str) -> None:
-        """A war-room message Slack will never take was given up: tell the lead once, in a DM, how to fix it."""
-        query = select(Incident).where(Incident.id == row.incident_id).with_for_update()
-        incident = session.exec(query).first()
-        if incident is None or row.channel_id != incident.channel_id:
-            return
-        told = select(TimelineEvent.id).where(
-            TimelineEvent.incident_id == incident.id, TimelineEvent.kind == timeline.WAR_ROOM_UNREACHABLE
+        channel_id: str | None = None,
+        key: str | None = None,
+        user_id: str | None = None,
+        link_key: str | None = None,
+        thread_key: str | None = None,
+        broadcast: bool = False,
+    ) -> None:
+        assert incident.id is not None
+        outbox.enqueue(
+            session,
+            text=message.text,
+            blocks=message.blocks,
+            incident_id=incident.id,
+            channel_id=channel_id or incident.channel_id,
+            at=self._clock.now(),
+            key=key,
+            user_id=user_id,
+            link_key=link_key,
+            thread_key=thread_key,
+            broadcast=broadcast,
         )
-        if session.exec(told).first() is not None:
-            return
-        timeline.record(session, incident, timeline.WAR_ROOM_UNREACHABLE, by=None, at=self._clock.now(), error=error)
-        notice = self._notices.war_room_unreachable(incident, error=error)
-        self._owe(session, incident, notice, channel_id=incident.lead_id)
 
-    def share_timeline(self, incident: Incident, story: list[Told], *, by: str) -> None:
-        """Owe the war room the incident's timeline as a message, then as a Markdown file for the postmortem.
+    def _to_mirror(
+        self, session: Session, incident: Incident, message: Message, *, key: str | None = None, broadcast: bool = False
+    ) -> None:
+        """Owe the mirror a message in the incident's own thread, under its activation notice."""
+        assert incident.id is not None
+        self._owe(
+            session, incident, message, channel_id=self._mirror, key=key,
+            thread_key=keys.activation(incident.id), broadcast=broadcast,
+        )  # fmt: skip
 
-        It holds internal text, so it only ever goes to the war room (never the mirror or another channel). The
-        file is shared after the message (the channel's order), by the delivery worker like any message.
+    def _activate(self, session: Session, incident: Incident) -> None:
+        """Owe the mirror the incident's activation notice, or its update in place (the parent of its thread).
+
+        The briefing goes out in full only with the first activation that carries its current content; every
+        later one says it still stands and links to that activation.
         """
         assert incident.id is not None
-        message = text_message(f"*Timeline of {incident.ref}*\n" + "\n".join(told.mrkdwn for told in story))
-        upload = FileUpload(
-            name=f"{incident.ref}-timeline.md",
-            title=f"{incident.ref} timeline",
-            content=markdown(incident, story, self._playbook),
-            comment=f"{incident.ref}'s timeline as Markdown, ready to paste into the postmortem.",
+        declared = session.exec(
+            select(TimelineEvent.data).where(
+                TimelineEvent.incident_id == incident.id, TimelineEvent.kind == Event.DECLARED
+            )
+        ).first()
+        declared_as = str((declared or {}).get("severity") or incident.severity)
+        carrier = self._briefing_carrier(session, incident)
+        notice = self._notices.mirror.activation(  # in the current severity's tone: a P3 raised to P1 says activate
+            incident, declared_as=declared_as, briefing_from=None if carrier == incident.id else f"INC-{carrier}"
         )
-        with session_scope(self._engine) as session:
-            self._owe(session, incident, Message(text=message.text, blocks=message.blocks[:_MAX_BLOCKS]))
-            outbox.enqueue_upload(
-                session, upload, incident_id=incident.id, channel_id=incident.channel_id, requested_by=by,
-                at=self._clock.now(),
-            )  # fmt: skip
-        self._on_commit()
+        link = None if carrier == incident.id else keys.activation(carrier)
+        self._owe(session, incident, notice, channel_id=self._mirror, key=keys.activation(incident.id), link_key=link)
 
-    def open_incidents(self) -> list[Incident]:
-        """Every open incident, oldest first."""
-        with Session(self._engine) as session:
-            query = select(Incident).where(col(Incident.resolved_at).is_(None)).order_by(col(Incident.id))
-            return list(session.exec(query))
+    def _briefing_carrier(self, session: Session, incident: Incident) -> int:
+        """The incident whose activation carries the briefing as it is now: this one, if none has yet."""
+        assert incident.id is not None
+        digest = self._playbook.briefing.digest()
+        row = {"digest": digest, "incident_id": incident.id, "posted_at": self._clock.now()}
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+        session.execute(insert(MirrorBriefing).values(row).on_conflict_do_nothing(index_elements=["digest"]))
+        carrier = session.exec(select(MirrorBriefing.incident_id).where(MirrorBriefing.digest == digest)).one()
+        return int(carrier)
 
-    # -- helpers ------------------------------------------------------------------------------------------
+    def _to_war_room_thread(
+        self, session: Session, incident: Incident, message: Message, *, key: str | None = None
+    ) -> None:
+        """Owe the war room a message in the thread under the incident card, out of the responders' way."""
+        assert incident.id is not None
+        self._owe(session, incident, message, key=key, thread_key=keys.card(incident.id))
 
-    def _announce_communicator(self, session: Session, incident: Incident, *, by: str) -> None:
-        now = self._clock.now()
-        assert incident.communicator_id is not None and incident.id is not None
-        self._refresh_card(session, incident)
-        self._owe(session, incident, self._notices.communicator_named(incident, by=by))
-        briefing = self._notices.communicator_briefing(incident, by=by, now=now)
-        self._owe(session, incident, briefing, channel_id=incident.communicator_id)
-        pending = select(Entry).where(Entry.incident_id == incident.id, Entry.state == DRAFT).order_by(col(Entry.id))
-        for entry in session.exec(pending):
-            self._refresh_draft(session, incident, entry)  # the card now names who may approve
-            self._ask_approval(session, incident, entry)
+    def _held(self, session: Session, incident: Incident) -> dict[str, timedelta]:
+        """Time at each severity the incident held (to its resolution, or now), from its timeline."""
+        assert incident.id is not None
+        end = incident.resolved_at or self._clock.now()
+        events = timeline.events(session, incident.id)
+        return severities.from_timeline(events, severity=incident.severity, declared_at=incident.declared_at, end=end)
 
-    def _check_may_nominate(self, incident: Incident, by: str) -> None:
-        if by not in (incident.lead_id, incident.communicator_id):
+    def _open_in(self, session: Session, channel_id: str) -> Incident | None:
+        query = select(Incident).where(Incident.channel_id == channel_id, col(Incident.resolved_at).is_(None))
+        return session.exec(query).first()
+
+    def _find(
+        self, session: Session, *, channel_id: str | None = None, incident_id: int | None = None, lock: bool = False
+    ) -> Incident:
+        if incident_id is not None:
+            query = select(Incident).where(Incident.id == incident_id)
+        else:
+            assert channel_id is not None
+            query = select(Incident).where(Incident.channel_id == channel_id, col(Incident.resolved_at).is_(None))
+        incident = session.exec(query.with_for_update() if lock else query).first()
+        if incident is None or incident.resolved_at is not None:
+            where: Said = Channel(channel_id) if channel_id and channel_id[0] in "CG" else "this channel"
+            if incident is not None:
+                raise UserError(f"{incident.ref} is resolved; there is nothing more to change on it.")
             raise UserError(
-                "Only the incident lead (", User(incident.lead_id), ") or the current communicator can name the "
-                f"communicator for {incident.ref}. Ask them in this channel."
+                "There is no open incident in ", where, ". Run the command in the incident's war-room channel, "
+                "or declare one with `/incident declare P1 <title>`. `/incident list` shows the open ones."
             )  # fmt: skip
+        return incident
+
+    def _entry(self, session: Session, entry_id: int, *, lock: bool = False) -> tuple[Entry, Incident]:
+        """The entry and its incident; `lock` takes the incident's row first, then the entry's.
+
+        Every decision on an incident's entries locks in that order, so an approval that supersedes older drafts
+        and a concurrent decision on one of them wait for each other instead of deadlocking.
+        """
+        incident_id = session.exec(select(Entry.incident_id).where(Entry.id == entry_id)).first()
+        if incident_id is None:
+            raise UserError("That update no longer exists. `/incident update <text>` drafts a new one.")
+        incident_query = select(Incident).where(Incident.id == incident_id)
+        incident = session.exec(incident_query.with_for_update() if lock else incident_query).first()
+        query = select(Entry).where(Entry.id == entry_id)
+        entry = session.exec(query.with_for_update() if lock else query).first()
+        assert incident is not None and entry is not None
+        return entry, incident
+
+    # -- drafts and cards shared by the incident and feed flows ---------------------------------------------
+
+    def _draft(
+        self,
+        session: Session,
+        incident: Incident,
+        *,
+        text: str,
+        phase: str | None,
+        by: str | None,
+        kind: str = UPDATE,
+        cause: str | None = None,
+        at: datetime | None = None,
+    ) -> Entry:
+        """Add a draft entry: its card in the war room, and the approver asked by DM (unless they drafted it)."""
+        now = at or self._clock.now()
+        assert incident.id is not None
+        entry = Entry(
+            incident_id=incident.id, kind=kind, phase=phase, text=text, cause=cause, drafted_by=by, drafted_at=now
+        )
+        session.add(entry)
+        session.flush()
+        assert entry.id is not None
+        timeline.record(
+            session, incident, Event.DRAFTED, by=by, at=now, entry=entry.id, entry_kind=kind, phase=phase, text=text
+        )
+        self._to_war_room_thread(session, incident, self._notices.draft_card(incident, entry), key=keys.draft(entry.id))
+        self._ask_approval(session, incident, entry)
+        return entry
+
+    def _ask_approval(self, session: Session, incident: Incident, entry: Entry) -> None:
+        """Send the approver a copy of the draft by DM, unless they wrote it: the card in the thread is enough."""
+        assert entry.id is not None
+        who = approver(incident)
+        if entry.drafted_by == who:
+            return
+        self._owe(
+            session,
+            incident,
+            self._notices.draft_dm(incident, entry),
+            channel_id=who,
+            key=keys.draft_dm(entry.id, who),
+            link_key=keys.draft(entry.id),
+        )
+
+    def _refresh_draft(self, session: Session, incident: Incident, entry: Entry) -> None:
+        """Update the draft card, and every copy sent by DM, to the entry's current state.
+
+        A copy held by someone who may no longer approve (the lead, once a communicator is named) loses its
+        buttons and says who approves now.
+        """
+        assert entry.id is not None
+        self._to_war_room_thread(session, incident, self._notices.draft_card(incident, entry), key=keys.draft(entry.id))
+        prefix = keys.draft_dm(entry.id, "")
+        dm_keys = session.exec(  # the incident's own rows (an index), never the whole outbox
+            select(OutboxMessage.message_key, OutboxMessage.channel_id)
+            .where(OutboxMessage.incident_id == incident.id, col(OutboxMessage.message_key).startswith(prefix))
+            .distinct()
+        )
+        for key, channel in dm_keys:
+            assert key is not None
+            copy = self._notices.draft_dm(incident, entry, holder=key.removeprefix(prefix))
+            self._owe(session, incident, copy, channel_id=channel, key=key)
+
+    def _supersede(self, session: Session, incident: Incident, newer: Entry, *, by: str, at: datetime) -> None:
+        """Mark the drafts `newer` makes stale superseded: older pending ones, or every pending one on resolution."""
+        assert newer.id is not None
+        query = select(Entry).where(Entry.incident_id == incident.id, Entry.state == DRAFT, Entry.id != newer.id)
+        if newer.kind != RESOLUTION:
+            query = query.where(col(Entry.id) < newer.id)
+        for stale in list(session.exec(query.order_by(col(Entry.id)).with_for_update())):
+            stale.state, stale.superseded_by, stale.decided_by, stale.decided_at = SUPERSEDED, newer.id, by, at
+            session.add(stale)
+            timeline.record(
+                session, incident, Event.SUPERSEDED, by=by, at=at, entry=stale.id, superseded_by=newer.id
+            )  # fmt: skip
+            self._refresh_draft(session, incident, stale)
+
+    def _refresh_card(self, session: Session, incident: Incident) -> None:
+        assert incident.id is not None
+        self._owe(session, incident, self._notices.card(incident), key=keys.card(incident.id))
+
+
+def approver(incident: Incident) -> str:
+    """Who may approve, edit or reject entries: the communicator, or the lead until one is named."""
+    return incident.communicator_id or incident.lead_id

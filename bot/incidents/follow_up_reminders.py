@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, TextClause, func, or_, text
 from sqlmodel import Session, col, select
 
 from bot.incidents import severities, timeline
-from bot.incidents.base import approver
 from bot.incidents.claims import claim_one, unchanged
+from bot.incidents.flows import approver
 from bot.incidents.follow_up_thread import FollowUpThread
 from bot.render.text import clock_time, span
 from bot.store.db import session_scope
@@ -61,7 +61,7 @@ class FollowUpReminders(FollowUpThread):
         last_reminded = func.coalesce(col(Incident.postmortem_reminded_at), col(Incident.resolved_at))
         changed = (  # the highest severity held decides, as in the resolved post: one lowered may still owe one
             select(TimelineEvent.id)  # a scalar subquery probes the incident's events by index (EXISTS gets hashed)
-            .where(TimelineEvent.incident_id == Incident.id, TimelineEvent.kind == timeline.SEVERITY_CHANGED)
+            .where(TimelineEvent.incident_id == Incident.id, TimelineEvent.kind == Event.SEVERITY_CHANGED)
             .limit(1)
             .scalar_subquery()
             .is_not(None)

@@ -8,9 +8,9 @@ from sqlmodel import Session, select
 
 from bot.incidents import customer_email, keys, severities, timeline
 from bot.incidents.audit import credits_owed
-from bot.incidents.base import Flows
 from bot.incidents.checklist import follow_up_lines
 from bot.incidents.customer_email import PREVENTION_PLACEHOLDER
+from bot.incidents.flows import Flows
 from bot.incidents.review import audit_shown, audited
 from bot.render.followups import checklist, email_shown
 from bot.render.text import clock_time, escape, span

@@ -12,14 +12,14 @@ from sqlmodel import Session, select
 from bot import ids
 from bot.incidents import customer_email, keys, timeline
 from bot.incidents.audit import NOT_OWED, OFFERED, credits_owed, needs_email
-from bot.incidents.base import FlowDeps, approver
 from bot.incidents.customer_email import PREVENTION_PLACEHOLDER, prevention_problem
 from bot.incidents.errors import UserError
+from bot.incidents.flows import FlowDeps, approver
 from bot.incidents.follow_up_thread import FollowUpThread
 from bot.incidents.people import Directory
 from bot.store.db import session_scope
 from bot.store.models import RESOLUTION, Entry, Incident
-from bot.vocabulary import Event, User
+from bot.vocabulary import POSTMORTEM_URL_LIMIT, Event, User
 
 _URL = re.compile(r"^https?://[^\s/]+\.[^\s/]+\S*$")
 LINK_PROBLEM = "Paste the postmortem's full link, like https://wiki.example.com/postmortems/inc-12"
@@ -28,7 +28,7 @@ LINK_PROBLEM = "Paste the postmortem's full link, like https://wiki.example.com/
 def link_problem(url: str) -> str | None:
     """Why `url` is not a usable postmortem link, or None."""
     link = url.strip()
-    return None if _URL.match(link) and len(link) <= 500 else LINK_PROBLEM
+    return None if _URL.match(link) and len(link) <= POSTMORTEM_URL_LIMIT else LINK_PROBLEM
 
 
 class FollowUps(FollowUpThread):
@@ -84,7 +84,7 @@ class FollowUps(FollowUpThread):
             timeline.record(session, incident, Event.EMAIL_SENT, by=by, at=incident.email_sent_at)
             self._refresh(session, incident)
             told = self._notices.mirror.email_sent(incident)  # agents answer in the words customers received
-            self._to_mirror(session, incident, told, key=keys.mirror_notice(incident_id, "email"))
+            self._to_mirror(session, incident, told, key=keys.mirror_notice(incident_id, keys.MirrorNotice.EMAIL))
         self._on_commit()
         return incident, customer_email.sent_note(incident.ref, flagged)
 
@@ -112,7 +112,7 @@ class FollowUps(FollowUpThread):
                 self._redraft(session, incident, signed=self._signature(session, incident))
             self._refresh(session, incident)
             told = self._notices.mirror.credits(incident, offered=decision == OFFERED)
-            self._to_mirror(session, incident, told, key=keys.mirror_notice(incident_id, "credits"))
+            self._to_mirror(session, incident, told, key=keys.mirror_notice(incident_id, keys.MirrorNotice.CREDITS))
         self._on_commit()
         return incident
 
@@ -153,7 +153,7 @@ class FollowUps(FollowUpThread):
             timeline.record(session, incident, Event.POSTMORTEM_LINKED, by=by, at=incident.postmortem_at, url=link)
             self._refresh(session, incident)
             told = self._notices.mirror.postmortem(incident)  # a second link updates the first in place
-            self._to_mirror(session, incident, told, key=keys.mirror_notice(incident_id, "postmortem"))
+            self._to_mirror(session, incident, told, key=keys.mirror_notice(incident_id, keys.MirrorNotice.POSTMORTEM))
         self._on_commit()
         return incident
 
@@ -169,7 +169,9 @@ class FollowUps(FollowUpThread):
             incident, credits_owed=verdict.owed, credits_why=why, email=incident.email_text is not None,
             postmortem=severity is None or severity.postmortem,
         )  # fmt: skip
-        self._to_mirror(session, incident, told, key=keys.mirror_notice(incident.id, "stand_down"), broadcast=True)
+        self._to_mirror(
+            session, incident, told, key=keys.mirror_notice(incident.id, keys.MirrorNotice.STAND_DOWN), broadcast=True
+        )
 
     def _email_pending(self, incident: Incident) -> Incident:
         if incident.email_text is None:

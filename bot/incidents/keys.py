@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 def card(incident_id: int) -> str:
     """The incident card in the war room."""
@@ -43,7 +45,16 @@ def audit(incident_id: int) -> str:
     return f"incident:{incident_id}:audit"
 
 
-def mirror_notice(incident_id: int, kind: str) -> str:
+class MirrorNotice(StrEnum):
+    """The follow-up notices the mirror's incident thread gets once each."""
+
+    STAND_DOWN = "stand_down"
+    CREDITS = "credits"
+    EMAIL = "email"
+    POSTMORTEM = "postmortem"
+
+
+def mirror_notice(incident_id: int, kind: MirrorNotice) -> str:
     """A follow-up notice in the incident's mirror thread (stand-down, credits, email, postmortem): one each."""
     return f"incident:{incident_id}:mirror:{kind}"
 

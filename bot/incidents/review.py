@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 
 from bot.incidents import timeline
 from bot.incidents.audit import Audit, audit
-from bot.incidents.base import Flows
 from bot.incidents.errors import UserError
+from bot.incidents.flows import Flows
 from bot.incidents.story import Told, lines
 from bot.playbook import Playbook
 from bot.render.blocks import Message

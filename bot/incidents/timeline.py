@@ -10,22 +10,6 @@ from sqlmodel import Session, col, select
 from bot.store.models import Incident, TimelineEvent
 from bot.vocabulary import Event
 
-# The event kinds the flows record, by the names they import; the values are spelled once, in bot/vocabulary.py.
-DECLARED = Event.DECLARED
-COMMUNICATOR_NOMINATED = Event.COMMUNICATOR_NOMINATED
-SEVERITY_CHANGED = Event.SEVERITY_CHANGED
-DRAFTED = Event.DRAFTED
-EDITED = Event.EDITED
-APPROVED = Event.APPROVED
-REJECTED = Event.REJECTED
-SUPERSEDED = Event.SUPERSEDED
-CORRECTED = Event.CORRECTED
-RESOLVED = Event.RESOLVED
-MIRROR_UNREACHABLE = Event.MIRROR_UNREACHABLE
-WAR_ROOM_UNREACHABLE = Event.WAR_ROOM_UNREACHABLE
-IMPACT_PROPOSED = Event.IMPACT_PROPOSED
-IMPACT_APPROVED = Event.IMPACT_APPROVED
-
 
 def record(session: Session, incident: Incident, kind: Event, *, by: str | None, at: datetime, **data: Any) -> None:
     """Append one event to the incident's timeline."""

@@ -26,7 +26,7 @@ def register(app: App, *, domain: Domain) -> None:
         with answering(body, respond=respond, client=client):
             action = body["actions"][0]
             incident_id = int(action["block_id"].removeprefix(ids.NOMINATE_BLOCK_PREFIX))
-            result = domain.incidents.nominate(
+            result = domain.lifecycle.nominate(
                 by=actor(body), nominee_id=action["selected_user"], incident_id=incident_id
             )
             text = f"You named {mention(result.communicator.id)} as the communicator for {result.incident.ref}."

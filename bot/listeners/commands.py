@@ -34,7 +34,7 @@ def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain
     subcommand, _, rest = unescape(command.get("text", "")).strip().partition(" ")
     subcommand, rest = subcommand.lower(), rest.strip()
     channel_id, user_id = command["channel_id"], command["user_id"]
-    incidents, feed = domain.incidents, domain.feed
+    incidents, feed = domain.lifecycle, domain.feed
     if subcommand in ("", "help"):
         respond(text=domain.notices.help(), response_type="ephemeral")
     elif subcommand == "declare" and not rest:
@@ -75,7 +75,7 @@ def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain
 def _timeline(domain: Domain, *, channel_id: str, user_id: str, reference: str | None, respond: Respond) -> None:
     """Owe the war room the incident's timeline, as a message and a Markdown file; say it is on its way."""
     incident, story = domain.review.events_of(channel_id=channel_id, reference=reference)
-    domain.incidents.share_timeline(incident, story, by=user_id)
+    domain.lifecycle.share_timeline(incident, story, by=user_id)
     where = "here" if channel_id == incident.channel_id else f"to its war room, {channel_link(incident.channel_id)}"
     respond(
         text=f"{incident.ref}'s timeline is on its way {where}: the text, then a Markdown file of it for the "
@@ -91,7 +91,7 @@ def _impact(domain: Domain, *, channel_id: str, user_id: str, text: str) -> str:
         "`/incident impact Checkout and card payments fail for all customers in the EU`."
     )
     if not text:
-        incident = next((i for i in domain.incidents.open_incidents() if i.channel_id == channel_id), None)
+        incident = next((i for i in domain.lifecycle.open_incidents() if i.channel_id == channel_id), None)
         if incident is None:
             raise UserError(usage)
         shown = f"“{escape(incident.impact)}”" if incident.impact else "not set yet"
@@ -125,7 +125,7 @@ def _user_id(text: str) -> str:
 
 
 def _list(domain: Domain) -> str:
-    open_ones = domain.incidents.open_incidents()
+    open_ones = domain.lifecycle.open_incidents()
     if not open_ones:
         return "No incidents are open. Declare one with `/incident declare P1 &lt;title&gt;`."
     playbook = domain.playbook

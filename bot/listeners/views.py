@@ -31,7 +31,7 @@ class _Declaration:
 
 def register(app: App, *, domain: Domain) -> None:
     """Attach the modal handlers: each acks on the request thread (with field errors) and works lazily."""
-    incidents, feed = domain.incidents, domain.feed
+    incidents, feed = domain.lifecycle, domain.feed
 
     def declaration_errors(view: dict[str, Any]) -> dict[str, str]:
         """The form's mistakes, shown beside their fields: cheap checks only, never a call to Slack.
