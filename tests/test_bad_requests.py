@@ -20,8 +20,8 @@ from tests.support.slack_requests import sign
 
 
 def _effects(warroom: Harness) -> list[Call]:
-    """Everything Warroom sent to Slack, other than looking itself up."""
-    warroom.fake.quiet()
+    """Everything Warroom sent to Slack, other than looking itself up, once what it owes has been sent."""
+    warroom.drain()
     return [c for c in warroom.fake.calls if c.method != "auth.test"]
 
 
@@ -208,7 +208,7 @@ def test_a_declare_submission_without_its_fields_gets_400_and_declares_nothing(
     reply = warroom.slack.view_submission(user=LEAD, view=view, values={})
 
     assert reply.status == 400
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.incidents() == []
     assert [c.method for c in _effects(warroom)] == ["conversations.info", "views.open"]
     assert not [r for r in caplog.records if r.exc_info]
@@ -317,24 +317,18 @@ def test_a_declare_submission_bent_out_of_shape_never_gets_a_5xx_and_is_refused_
     assume(new is _DELETE or type(new) is not type(_lookup(_VALID_SUBMISSION, path)))  # the shape, not the content
     if not warroom.incidents():  # one is open in the war room: a submission accepted as well-formed declares nothing
         warroom.declare(response="first")
-    _settle(warroom)
+    warroom.drain()
     before = len(warroom.fake.calls)
 
     reply = warroom.slack.interaction(_at_the_fake(warroom, _replaced(_VALID_SUBMISSION, path, new)))
 
     assert reply.status < 500
-    _settle(warroom)
+    warroom.drain()
     after = warroom.fake.calls[before:]
     assert not [c for c in after if "unexpected error" in c.everything]
     if reply.status >= 400:
         assert [(c.method, c.channel) for c in after] == [], "a refused request has no effect"
         assert warroom.fake.responses(EVIL) == []
-
-
-def _settle(warroom: Harness) -> None:
-    """Wait until every owed message is delivered and Slack has heard nothing for a while."""
-    warroom.wait_until(lambda: all(row.state != "pending" for row in warroom.outbox()) or None)
-    warroom.fake.quiet(0.3)
 
 
 def _lookup(value: Any, path: tuple[Any, ...]) -> Any:

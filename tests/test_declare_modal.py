@@ -51,7 +51,7 @@ def test_a_communicator_chosen_in_the_modal_is_named_at_once(warroom: Harness) -
     assert incident.communicator_id == DANA
     named = warroom.fake.wait_for("chat.postMessage", channel=WAR_ROOM, where=lambda c: "is the communicator" in c.text)
     assert f"<@{DANA}> is the communicator for INC-1" in named[0].text
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.fake.received("chat.postEphemeral") == [], "no picker when a communicator is already named"
 
 
@@ -94,7 +94,7 @@ def test_the_ack_asks_slack_nothing_the_people_lookup_happens_once_after(warroom
     assert acked_in < 1.5, f"the ack took {acked_in:.2f} s: it waited for users.info"
     warroom.fake.wait_for("users.info", user=DANA)  # asked by the lazy work, after the ack
     warroom.fake.wait_for("chat.postMessage", channel=DANA, timeout=10)
-    warroom.fake.quiet()
+    warroom.drain()
     assert len(warroom.fake.received("users.info")) == 1, "the communicator is looked up once"
     assert warroom.incidents()[0].communicator_id == DANA
 
@@ -120,6 +120,6 @@ def test_a_communicator_who_cannot_be_one_is_told_and_nothing_is_declared(
     assert reply.status == 200 and reply.body == "", "the ack accepts the form: the person is checked after"
     [told] = warroom.fake.wait_for("chat.postEphemeral", channel=WAR_ROOM, user=LEAD)
     assert said in told.text
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.incidents() == [] and warroom.outbox() == [], "nothing half-written"
     assert warroom.fake.received("chat.postMessage") == []

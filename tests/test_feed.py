@@ -90,7 +90,7 @@ def test_only_the_communicator_can_use_the_buttons(warroom: Harness) -> None:
         assert answer.params["response_type"] == "ephemeral"
         assert f"Only <@{DANA}>, the communicator, can approve" in answer.text
 
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.entries()[0].state == "draft"
     assert warroom.fake.received("views.open") == []
     assert warroom.events("approved") == [] and warroom.events("rejected") == []
@@ -117,7 +117,7 @@ def test_a_double_click_posts_the_entry_once(warroom: Harness) -> None:
     answers = [warroom.fake.wait_response("one")[0].text, warroom.fake.wait_response("two")[0].text]
     assert sum("already approved" in text for text in answers) == 1
     wait_posted(warroom, entry_id)
-    warroom.fake.quiet()
+    warroom.drain()
     assert len(warroom.fake.messages[MIRROR]) == 2  # the activation notice and the one entry
     assert len(warroom.events("approved")) == 1
 
@@ -174,7 +174,7 @@ def test_a_rejected_draft_can_never_be_approved(warroom: Harness) -> None:
     assert f"rejected by <@{DANA}> at 14:03 UTC" in refusal.text
     card = warroom.fake.wait_for("chat.update", channel=WAR_ROOM, where=lambda c: "Rejected by" in c.everything)
     assert f":x: Rejected by <@{DANA}> at 14:03 UTC" in card[0].everything
-    warroom.fake.quiet()
+    warroom.drain()
     assert len(warroom.fake.messages[MIRROR]) == 1, "only the activation notice"
     assert warroom.entries()[0].state == "rejected"
 

@@ -189,5 +189,6 @@ def test_a_bad_impact_line_in_the_modal_is_shown_beside_the_field(warroom: Harne
 
     assert reply.json()["response_action"] == "errors"
     assert "one sentence" in reply.json()["errors"]["impact"]
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.incidents() == []
+    assert [c.method for c in warroom.fake.calls if c.method != "auth.test"] == ["conversations.info", "views.open"]

@@ -24,7 +24,7 @@ def test_a_declare_mistake_is_explained_and_nothing_is_written(
     assert answer.params["response_type"] == "ephemeral"
     for phrase in expected:
         assert phrase in answer.text
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.incidents() == [] and warroom.events() == [] and warroom.outbox() == []
     assert warroom.fake.received("chat.postMessage") == []
 

@@ -115,7 +115,7 @@ def test_a_double_clicked_pick_names_and_briefs_once(warroom: Harness) -> None:
 
     warroom.fake.wait_for("chat.postMessage", channel=DANA)
     warroom.fake.wait_response("second")
-    warroom.fake.quiet()
+    warroom.drain()
     briefings = [c for c in warroom.fake.received("chat.postMessage", channel=DANA) if "You are the" in c.text]
     assert len(briefings) == 1
     assert len(warroom.events("communicator_nominated")) == 1

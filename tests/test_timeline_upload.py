@@ -74,10 +74,10 @@ def test_run_from_another_channel_it_goes_to_the_war_room_only(warroom: Harness)
 
     assert told.startswith(f"INC-1's timeline is on its way to its war room, <#{WAR_ROOM}>: the text, then")
     warroom.fake.wait_for(SHARE, timeout=10)
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.fake.received("chat.postMessage", channel=OTHER_ROOM) == []
-    assert warroom.fake.received(SHARE, channel_id=OTHER_ROOM) == []
-    assert all(call.channel != MIRROR for call in warroom.fake.received("chat.postMessage") if "Timeline" in call.text)
+    assert [c.params["channel_id"] for c in warroom.fake.received(SHARE)] == [WAR_ROOM]
+    assert [c.channel for c in warroom.fake.received("chat.postMessage") if "Timeline" in c.text] == [WAR_ROOM]
 
 
 def test_the_upload_survives_a_429_and_a_5xx_and_arrives_once(warroom: Harness) -> None:

@@ -9,15 +9,20 @@ from tests.support.harness import DANA, LEAD, MIRROR, Harness
 GROUP_DM = "GMPDM0001"
 
 
+def _sent(warroom: Harness) -> list[str]:
+    """The methods Warroom called on Slack, in order, other than looking itself up."""
+    return [c.method for c in warroom.fake.calls if c.method != "auth.test"]
+
+
 @pytest.mark.parametrize("text", ["declare P1 Checkout down", "declare"])
 def test_declaring_in_a_dm_is_refused_because_a_war_room_must_be_a_channel(warroom: Harness, text: str) -> None:
     warroom.command(text, channel=warroom.fake.dm_channel(LEAD))
 
     [answer] = warroom.fake.wait_response("cmd")
     assert "must be a channel" in answer.text
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.incidents() == []
-    assert warroom.fake.received("views.open") == [] and warroom.fake.received("chat.postMessage") == []
+    assert _sent(warroom) == ["response:cmd"], "no modal, no card, no mirror notice: only the answer"
 
 
 @pytest.mark.parametrize("granted", [False, True])
@@ -34,9 +39,9 @@ def test_declaring_in_a_group_dm_is_refused_because_a_war_room_must_be_a_channel
     assert "must be a channel" in answer.text and "group DM" in answer.text
     [check] = warroom.fake.received("conversations.info")
     assert check.params["channel"] == GROUP_DM
-    warroom.fake.quiet()
+    warroom.drain()
     assert warroom.incidents() == []
-    assert warroom.fake.received("chat.postMessage") == []
+    assert _sent(warroom) == ["conversations.info", "response:cmd"], "only the look at the channel and the answer"
 
 
 def test_an_ephemeral_for_a_lead_who_left_the_war_room_is_dropped_and_holds_up_nothing(warroom: Harness) -> None:
