@@ -76,11 +76,12 @@ def test_a_missing_variable_fails_loudly_instead_of_leaving_a_blank(name: str) -
 
 
 def _used(name: str, context: dict[str, object], key: str) -> bool:
-    """Whether rendering `name` without `key` fails (StrictUndefined, or a filter handed an undefined value)."""
+    """Whether rendering `name` without `key` fails; when it does, it is StrictUndefined's error, naming `key`."""
     fewer = {k: v for k, v in context.items() if k != key}
     try:
         TEMPLATES.render(name, **fewer)
-    except (UndefinedError, TypeError):
+    except UndefinedError as error:
+        assert str(error) == f"{key!r} is undefined", f"{name} without {key} failed with: {error}"
         return True
     return False
 
@@ -95,6 +96,13 @@ def test_variables_are_escaped_and_only_code_made_mentions_pass(tmp_path: Path) 
     (tmp_path / "t.j2").write_text("{{ text }} | {{ made }} | {{ user | mention }} | <!here> literal")
     rendered = Templates(tmp_path).render("t.j2", text="<!channel> & co", made=Mrkdwn("<@U1>"), user="UDANA0001")
     assert rendered == "&lt;!channel&gt; &amp; co | <@U1> | <@UDANA0001> | <!here> literal"
+
+
+@pytest.mark.parametrize("name", ["mention", "channel", "group", "email", "quote"])
+def test_a_missing_variable_through_a_filter_is_named_not_a_type_error(tmp_path: Path, name: str) -> None:
+    (tmp_path / "t.j2").write_text(f"Lead: {{{{ lead | {name} }}}}")
+    with pytest.raises(UndefinedError, match=r"^'lead' is undefined$"):
+        Templates(tmp_path).render("t.j2", ref="INC-1")
 
 
 def test_the_mention_filter_refuses_typed_text(tmp_path: Path) -> None:

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
+from typing import TypeVar
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, meta
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Undefined, meta
 
 from bot.render.text import channel_link, email_link, group_mention, mention, quote, safe, unescape
+
+T = TypeVar("T")
+
+
+def _filter(function: Callable[[str], T]) -> Callable[[str], T]:
+    """`function` as a Jinja filter: a missing variable handed to it fails as StrictUndefined does, naming the
+    variable (jinja2.UndefinedError), not as a TypeError from deep inside the function."""
+
+    @wraps(function)
+    def checked(value: str) -> T:
+        if isinstance(value, Undefined):
+            value._fail_with_undefined_error()
+        return function(value)
+
+    return checked
 
 
 def shipped_templates() -> Path:
@@ -31,11 +49,11 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self._env.filters["mention"] = mention
-        self._env.filters["channel"] = channel_link
-        self._env.filters["group"] = group_mention
-        self._env.filters["email"] = email_link
-        self._env.filters["quote"] = quote
+        self._env.filters["mention"] = _filter(mention)
+        self._env.filters["channel"] = _filter(channel_link)
+        self._env.filters["group"] = _filter(group_mention)
+        self._env.filters["email"] = _filter(email_link)
+        self._env.filters["quote"] = _filter(quote)
 
     def render(self, name: str, **context: object) -> str:
         """Render `name` (e.g. 'activation.md.j2') as mrkdwn; every variable is escaped."""
