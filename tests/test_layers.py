@@ -38,7 +38,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.socket_link",
             "bot.runtime",
             "bot.app",
-            "bot.app_types",
             "bot.startup",
         ),
     ),
