@@ -15,13 +15,22 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.ack_burst import LEAD, MIRROR, SECRET, percentile, production_server
-from tests.support.fake_slack import FakeSlack
+from tests.support.fake_slack import Call, FakeSlack
 from tests.support.slack_requests import Slack
 
 BUDGET_MS = 50.0
+
+
+def _mentioning(text: str) -> Callable[[Call], bool]:
+    return lambda call: text in call.text
+
+
+def _keyed(key: str) -> Callable[[Call], bool]:
+    return lambda call: bool(call.params["metadata"]["event_payload"]["key"] == key)
 
 
 def _draft_ids(fake: FakeSlack, channel: str) -> list[int]:
@@ -46,7 +55,7 @@ def measure(samples: int) -> list[float]:
             for channel in channels:
                 slack.command("declare P1 Checkout down", user=LEAD, channel=channel, response=channel)
             for channel in channels:
-                fake.wait_for("chat.postMessage", channel=LEAD, timeout=30, where=lambda c, ch=channel: ch in c.text)
+                fake.wait_for("chat.postMessage", channel=LEAD, timeout=30, where=_mentioning(channel))
             latencies: list[float] = []
             for index, channel in enumerate(channels):
                 [entry_id] = _draft_ids(fake, channel)
@@ -62,7 +71,7 @@ def measure(samples: int) -> list[float]:
                     "chat.postMessage",
                     channel=MIRROR,
                     timeout=10,
-                    where=lambda c, k=key: c.params["metadata"]["event_payload"]["key"] == k,
+                    where=_keyed(key),
                 )
                 if index >= 5:  # the first few warm the server up
                     latencies.append((time.perf_counter() - started) * 1000)

@@ -110,8 +110,8 @@ def measure(count: int) -> dict[str, float]:
                 deadline = time.monotonic() + 60 + 20 + REMIND_BEFORE + ESCALATE_AFTER
                 while len(fake.received("chat.postMessage", where=_not_heads_up)) < expected:
                     if time.monotonic() > deadline:
-                        arrived = len(fake.received("chat.postMessage", where=_not_heads_up))
-                        raise SystemExit(f"only {arrived} of {expected} overdue notices and escalations arrived")
+                        got = len(fake.received("chat.postMessage", where=_not_heads_up))
+                        raise SystemExit(f"only {got} of {expected} overdue notices and escalations arrived")
                     time.sleep(0.2)
                 fake.quiet(2.0)
                 loaded = _rss_kib(pids[0])

@@ -10,8 +10,10 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +21,7 @@ from bot.incidents import keys
 from bot.render.text import escape
 from tests.support.fake_slack import Call
 from tests.support.feed import click, text_values
-from tests.support.harness import DANA, ERIN, LEAD, MIRROR, Harness
+from tests.support.harness import DANA, ERIN, LEAD, MIRROR, Harness, running
 
 PEOPLE = (DANA, ERIN, LEAD)  # Dana is the communicator; the others may draft but not decide
 _channels = itertools.count(1)
@@ -56,6 +58,13 @@ steps = st.lists(
     min_size=1,
     max_size=7,
 )
+
+
+@pytest.fixture
+def warroom(database_url: str) -> Iterator[Harness]:
+    """Warroom without background workers: each wait delivers what is owed, and `late` runs the ticks itself."""
+    with running(database_url, background=False) as harness:
+        yield harness
 
 
 @dataclass
@@ -119,6 +128,7 @@ class Run:
         incident = next(i for i in self.warroom.incidents() if i.id == self.incident_id)
         due = incident.next_update_due_at
         self.warroom.clock.advance(seconds=max(0.0, (due - self.warroom.clock.now()).total_seconds()) + 60)
+        self.warroom.tick()
         self.warroom.wait_until(
             lambda: [
                 e

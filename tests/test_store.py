@@ -28,17 +28,17 @@ def _incident(channel: str) -> Incident:
     )
 
 
-def test_migrations_build_exactly_the_models_schema(database_url: str) -> None:
-    engine = make_engine(database_url)
+def test_migrations_build_exactly_the_models_schema(upgraded_database_url: str) -> None:
+    engine = make_engine(upgraded_database_url)
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     engine.dispose()
     assert differences == []
 
 
-def test_upgrading_twice_is_harmless(database_url: str) -> None:
-    upgrade(database_url)
-    upgrade(database_url)
+def test_upgrading_twice_is_harmless(upgraded_database_url: str) -> None:
+    upgrade(upgraded_database_url)
+    upgrade(upgraded_database_url)
 
 
 def test_the_database_refuses_a_second_open_incident_in_a_channel(database_url: str) -> None:

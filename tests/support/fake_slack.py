@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 import time
@@ -24,8 +25,13 @@ MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
 def installed_scopes() -> set[str]:
     """The bot scopes of an app installed from manifest.yml, as Slack grants them."""
+    return set(_manifest_scopes())
+
+
+@functools.cache
+def _manifest_scopes() -> frozenset[str]:  # read once per test process: every test starts a fake Slack
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
-    return set(manifest["oauth_config"]["scopes"]["bot"])
+    return frozenset(manifest["oauth_config"]["scopes"]["bot"])
 
 
 POLL_SECONDS = 0.02  # how often a test server looks for shutdown: the default 0.5 s made every teardown wait

@@ -31,9 +31,12 @@ def thread(warroom: Harness, incident_id: int) -> list[str]:
 
 def wait_in_thread(warroom: Harness, incident_id: int, needle: str, count: int = 1) -> list[str]:
     """Wait until `count` replies in the incident's mirror thread contain `needle`; return those replies."""
-    return warroom.wait_until(
-        lambda: (found := [t for t in thread(warroom, incident_id) if needle in t]) and len(found) >= count and found
-    )
+
+    def found() -> list[str] | None:
+        replies = [t for t in thread(warroom, incident_id) if needle in t]
+        return replies if len(replies) >= count else None
+
+    return warroom.wait_until(found)
 
 
 def render(messages: list[dict[str, Any]]) -> str:
