@@ -34,6 +34,22 @@ _DURATIONS = "warroom/durations"
 _durations: dict[str, float] = {}
 
 
+WORKERS = 4  # on the 2-core machine the suite is timed on, 4 beat 2, 3 and 8: the tests mostly wait
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Plain `pytest` runs in WORKERS xdist workers; so does `pytest tests/test_x.py`. Named tests (`path::test`)
+    run in this process, where starting workers would cost more than it saves. `-n N` chooses; `-n 0` or
+    `-p no:xdist` runs in this process (with `-n` in addopts instead, `-p no:xdist` would fail on the unknown option).
+    """
+    if not config.pluginmanager.has_plugin("xdist") or hasattr(config, "workerinput"):
+        return  # xdist is off, or this is a worker (its own -n is cleared)
+    named = bool(config.args) and all("::" in arg for arg in config.args)
+    if config.option.numprocesses is None and not (config.option.usepdb or config.option.collectonly or named):
+        config.option.numprocesses = WORKERS
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Slowest first, by the last run's durations; tests not timed yet keep their order, after the timed ones that
     took over a second. Every xdist worker reads the same cache, so all collect the same order."""
