@@ -48,6 +48,10 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     named = bool(config.args) and all("::" in arg for arg in config.args)
     if config.option.numprocesses is None and not (config.option.usepdb or config.option.collectonly or named):
         config.option.numprocesses = WORKERS
+    if config.getoption("maxschedchunk", None) is None:
+        # xdist hands each worker a run of a quarter of its share at once: with the slowest tests first, one worker
+        # would get all of them and run on for minutes after the others finished. One or two at a time instead.
+        config.option.maxschedchunk = 1
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
