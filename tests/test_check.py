@@ -18,6 +18,7 @@ from bot.render.templates import shipped_templates
 from bot.startup import SLACK_TIMEOUT
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import MIRROR, SECRET, start_fake_slack
+from tests.support.in_process import run_main
 
 BOT_TOKEN = "xoxb-check-test"
 APP_TOKEN = "xapp-1-check-test"
@@ -44,7 +45,9 @@ def fake() -> Iterator[FakeSlack]:
     slack.stop()
 
 
-def run_check(tmp_path: Path, *args: str, api_url: str, **settings: str) -> Outcome:
+def run_check(tmp_path: Path, *args: str, api_url: str, process: bool = False, **settings: str) -> Outcome:
+    """`python -m bot check ARGS` in `tmp_path` with the check's settings: run in this process (the check's lines and
+    exit status are the subject), or with `process=True` as a real `python -m bot`."""
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WARROOM_", "DATABASE_URL", "PORT"))}
     env = {
         **keep,
@@ -56,14 +59,22 @@ def run_check(tmp_path: Path, *args: str, api_url: str, **settings: str) -> Outc
         **settings,
     }
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "check", *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
+    if process:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "check", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    else:
+        result = run_main(["check", *args], env=env, cwd=tmp_path)
     return Outcome(result.returncode, result.stdout, result.stderr, time.monotonic() - started)
 
 
 def test_everything_right_in_http_mode_is_five_ticks_and_exit_0(fake: FakeSlack, tmp_path: Path) -> None:
-    outcome = run_check(tmp_path, api_url=fake.api_url)
+    outcome = run_check(tmp_path, api_url=fake.api_url, process=True)  # the real `python -m bot check`
 
     assert outcome.code == 0, outcome.out + outcome.err
     assert outcome.line("bot token") == (

@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import Settings
 from bot.playbook import parse_duration
-from tests.support.settings import SETTING_NAMES, VALID, problems, warroom_check
+from tests.support.settings import SETTING_NAMES, VALID, problems, warroom_check, warroom_check_process
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_EXAMPLE = ROOT / ".env.example"
@@ -86,7 +86,7 @@ def test_a_fresh_copy_of_env_example_names_what_is_left_to_fill_in(tmp_path: Pat
 
 
 def test_missing_settings_are_named_one_per_line(tmp_path: Path) -> None:
-    lines = by_variable(problems(warroom_check(tmp_path)))
+    lines = by_variable(problems(warroom_check_process(tmp_path)))  # the real process: exit status 2, stderr
     assert set(lines) == {"SLACK_BOT_TOKEN", "WARROOM_MIRROR_CHANNEL", "SLACK_SIGNING_SECRET"}
     assert "HTTP mode" in lines["SLACK_SIGNING_SECRET"]
     assert lines["SLACK_BOT_TOKEN"].startswith("SLACK_BOT_TOKEN: missing;")
@@ -172,7 +172,7 @@ def test_a_playbook_that_is_not_yaml_is_refused_naming_the_file(tmp_path: Path) 
 
 def test_a_dotenv_file_in_the_working_directory_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("".join(f"{name}={value}\n" for name, value in VALID.items()), encoding="utf-8")
-    result = warroom_check(tmp_path)
+    result = warroom_check_process(tmp_path)  # the real process, reading the .env of its working directory
     assert result.returncode == 0, result.stderr
     assert result.stdout == "warroom: settings and playbook are valid\n"
 

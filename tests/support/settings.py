@@ -1,4 +1,8 @@
-"""Running `python -m bot check --offline` as a person would, and reading the problems it lists."""
+"""Running `python -m bot check --offline` as a person would, and reading the problems it lists.
+
+`warroom_check` runs the command's `main` in this process (tests/support/in_process.py); `warroom_check_process`
+starts the real `python -m bot`, for the tests that keep the entry point proven.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings
+from tests.support.in_process import run_main
 
 SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 HEADER = "warroom: configuration problem:"
@@ -29,7 +34,13 @@ def clean_environ() -> dict[str, str]:
 
 
 def warroom_check(cwd: Path, **settings: str) -> subprocess.CompletedProcess[str]:
-    """`python -m bot check --offline` in `cwd` (where a .env would be read from) with exactly `settings` set."""
+    """`python -m bot check --offline` in `cwd` (where a .env would be read from) with exactly `settings` set, run
+    in this process."""
+    return run_main(["check", "--offline"], env={**clean_environ(), **settings}, cwd=cwd)
+
+
+def warroom_check_process(cwd: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """The same, as a separate `python -m bot` process."""
     return subprocess.run(
         [sys.executable, "-m", "bot", "check", "--offline"],
         cwd=cwd,
