@@ -6,11 +6,33 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, literal_column, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from bot.store.models import DELIVERED, FAILED, LAST_ERROR_LIMIT, PENDING, Incident, OutboxMessage, SlackMessage
+from bot.store.models import (
+    DELIVERED,
+    FAILED,
+    LAST_ERROR_LIMIT,
+    PENDING,
+    Incident,
+    OutboxMessage,
+    SlackMessage,
+    UTCDateTime,
+)
 
 POST = "post"
 UPSERT = "upsert"
@@ -115,6 +137,13 @@ def _pending(row: type[OutboxMessage]) -> ColumnElement[bool]:
 
 def ready(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
     """Rows due now whose channel has no older undelivered row (and whose linked message exists), oldest first."""
+    return [row_id for (row_id,) in session.execute(_READY, {"now": now, "limit": limit})]
+
+
+def _ready_query() -> Select[int | None]:
+    # Built once: constructing the aliased EXISTS subqueries (and their cache key) on every delivery wake cost
+    # more CPU than running the query. `now` and the limit are bound at execution.
+    now = bindparam("now", type_=UTCDateTime())
     older = aliased(OutboxMessage)
     blocked = exists().where(
         and_(
@@ -127,7 +156,7 @@ def ready(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
     link_pending = exists().where(  # wait for the message this one links to, unless it has failed for good
         and_(col(linked.message_key) == col(OutboxMessage.link_key), _pending(linked))
     )
-    query = (
+    return (
         select(col(OutboxMessage.id))
         .where(
             _pending(OutboxMessage),
@@ -137,14 +166,16 @@ def ready(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
             ~link_pending,
         )
         .order_by(col(OutboxMessage.id))
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer()))
     )
-    return [row_id for (row_id,) in session.execute(query)]
 
 
-def _unclaimed(now: datetime) -> ColumnElement[bool]:
+def _unclaimed(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     lease = col(OutboxMessage.claimed_until)
     return or_(lease.is_(None), lease < now)
+
+
+_READY = _ready_query()
 
 
 def claim(session: Session, row_ids: list[int], *, now: datetime, lease: timedelta) -> list[int]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from pathlib import Path
 from typing import TypeVar
 
@@ -39,21 +40,13 @@ class Templates:
     """Renders the team's message templates; a team's own directory overrides the shipped one."""
 
     def __init__(self, override: Path | None = None) -> None:
-        paths = [str(override)] if override is not None else []
-        paths.append(str(shipped_templates()))
-        self._env = Environment(
-            loader=ChoiceLoader([FileSystemLoader(path) for path in paths]),
-            undefined=StrictUndefined,
-            finalize=safe,
-            autoescape=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self._env.filters["mention"] = _filter(mention)
-        self._env.filters["channel"] = _filter(channel_link)
-        self._env.filters["group"] = _filter(group_mention)
-        self._env.filters["email"] = _filter(email_link)
-        self._env.filters["quote"] = _filter(quote)
+        if override is None:
+            self._env = _environment(None, ())
+        else:
+            directory = override.resolve()
+            # The names are part of the key: a template added to the directory since must shadow the shipped one.
+            names = tuple(sorted(os.listdir(directory))) if directory.is_dir() else ()
+            self._env = _environment(str(directory), names)
 
     def render(self, name: str, **context: object) -> str:
         """Render `name` (e.g. 'activation.md.j2') as mrkdwn; every variable is escaped."""
@@ -72,3 +65,26 @@ class Templates:
         It is stored as a person would have typed it and escaped when shown, like any typed text.
         """
         return unescape(self.render(name, **context))
+
+
+@lru_cache(maxsize=64)
+def _environment(override: str | None, _names: tuple[str, ...]) -> Environment:
+    """One environment per templates directory, shared by every Templates on it, so that each template is
+    compiled once per process. auto_reload stays on: a template edited on disk is compiled again when next used."""
+    paths = [override] if override is not None else []
+    paths.append(str(shipped_templates()))
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(path) for path in paths]),
+        undefined=StrictUndefined,
+        finalize=safe,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,
+    )
+    env.filters["mention"] = _filter(mention)
+    env.filters["channel"] = _filter(channel_link)
+    env.filters["group"] = _filter(group_mention)
+    env.filters["email"] = _filter(email_link)
+    env.filters["quote"] = _filter(quote)
+    return env
