@@ -57,7 +57,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Slowest first, by the last run's durations; tests not timed yet keep their order, after the timed ones that
     took over a second. Every xdist worker reads the same cache, so all collect the same order."""
-    if config.cache is None:
+    if getattr(config, "cache", None) is None:
         return
     last: dict[str, float] = config.cache.get(_DURATIONS, {})
     items.sort(key=lambda item: -last.get(item.nodeid, 1.0))
@@ -68,7 +68,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if session.config.cache is None or _worker() or not _durations:
+    if getattr(session.config, "cache", None) is None or _worker() or not _durations:
         return  # under xdist the controller sees every report and writes the cache once
     known: dict[str, float] = session.config.cache.get(_DURATIONS, {})
     session.config.cache.set(_DURATIONS, {**known, **{k: round(v, 3) for k, v in _durations.items()}})

@@ -38,6 +38,7 @@ ERIN = "UERIN0001"
 BOTTY = "UBOTTY001"
 GONE = "UGONE0001"
 START = datetime(2026, 11, 22, 14, 2, tzinfo=UTC)
+_FIRST_POLL, _LAST_POLL = 0.005, 0.05  # seconds between Harness.wait_until's polls: first, and at most
 
 
 class FakeClock:
@@ -197,12 +198,16 @@ class Harness:
         with Session(self.engine) as session:
             return list(session.exec(select(Entry).order_by(col(Entry.id))))
 
-    def wait_until(self, probe: Callable[[], T | None], timeout: float = 5.0) -> T:
+    def wait_until(self, probe: Callable[[], T | None], timeout: float = 15.0) -> T:
         """Poll `probe` until it returns something truthy (state that a lazy listener or the delivery writes).
 
         Without background workers, each poll first drains: what delivery would have written by now, it has.
+        The polls start 5 ms apart and back off to 50 ms: what comes at once is seen at once, and a longer wait
+        does not spend the CPU that the listeners and the delivery it waits for need. The timeout is generous
+        (a loaded machine runs slowly); a test whose subject is a latency asserts that latency itself.
         """
         deadline = time.monotonic() + timeout
+        pause = _FIRST_POLL
         while True:
             if not self.background:
                 self.drain()
@@ -211,7 +216,8 @@ class Harness:
                 return found
             if time.monotonic() > deadline:
                 raise AssertionError(f"condition not met within {timeout} s")
-            time.sleep(0.01)
+            time.sleep(pause)
+            pause = min(pause * 1.5, _LAST_POLL)
 
 
 def make_settings(*, fake: FakeSlack, database_url: str, **overrides: Any) -> Settings:
