@@ -8,10 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from bot import startup
 from bot.config import ConfigError, Settings, load_settings
 from bot.playbook import Playbook, PlaybookError, load_playbook
-from bot.store.db import upgrade
 
 SETUP_SECTION = "README.md#set-it-up-in-slack-in-5-minutes"
 
@@ -48,10 +46,15 @@ def main(argv: list[str] | None = None) -> int:
             print("warroom: settings and playbook are valid")
             return 0
         return _check(settings, playbook)
+    # Imported only where used: `check --offline` (run by many scripts) then needs neither slack_sdk nor Alembic.
+    from bot.store.db import upgrade
+
     if args.command == "db":
         upgrade(settings.database_url)
         print("warroom: database is up to date")
         return 0
+    from bot import startup
+
     report = startup.check(settings, playbook)  # before touching the database: a refused token changes nothing
     for finding in report.findings:
         if finding.checked and not finding.ok:
@@ -65,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _check(settings: Settings, playbook: Playbook) -> int:
     """`warroom check`: one line per check, exit 0 only when all pass."""
+    from bot import startup
+
     report = startup.check(settings, playbook)
     for finding in report.findings:
         print(finding.line)
