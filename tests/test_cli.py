@@ -15,6 +15,7 @@ from sqlalchemy import make_url
 
 from tests.conftest import fresh_postgres
 from tests.support.harness import MIRROR, SECRET, start_fake_slack
+from tests.support.in_process import run_main
 from tests.support.processes import environment, free_port, wait_healthy
 from tests.support.slack_requests import Slack
 
@@ -137,9 +138,7 @@ def test_bad_settings_stop_the_app_with_one_line_each(tmp_path: Path) -> None:
     fake = start_fake_slack()
     try:
         env = environment(fake, tmp_path, SLACK_BOT_TOKEN="nope", WARROOM_MIRROR_CHANNEL="#mirror")
-        result = subprocess.run(
-            [sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
-        )
+        result = run_main([], env=env, cwd=tmp_path)  # the answer is the subject: in this process
         assert result.returncode == 2
         assert "SLACK_BOT_TOKEN: expected a bot token starting with xoxb-" in result.stderr
         assert "WARROOM_MIRROR_CHANNEL: expected a channel ID" in result.stderr
@@ -154,9 +153,7 @@ def test_a_token_slack_refuses_stops_the_app_with_one_line(tmp_path: Path) -> No
     fake.revoked.add("xoxb-cli-test")
     try:
         env = environment(fake, tmp_path, SLACK_SIGNING_SECRET=SECRET)
-        result = subprocess.run(
-            [sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
-        )
+        result = run_main([], env=env, cwd=tmp_path)  # the answer is the subject: in this process
     finally:
         fake.stop()
     assert result.returncode == 2
