@@ -68,7 +68,7 @@ def test_every_one_of_a_run_of_drops_is_reconnected_within_2_s(database_url: str
     """A flapping proxy: each connection dies a second after Slack's hello, six times, under the default policy."""
     with socket_mode_running(database_url, policy=ReconnectPolicy()) as warroom:
         for round_ in range(6):
-            warroom.wait_connected(timeout=5)
+            warroom.wait_connected()
             time.sleep(0.3)
             dropped = warroom.socket.drop()
             replacement = warroom.socket.wait_links(round_ + 2, timeout=2.5)[round_ + 1]

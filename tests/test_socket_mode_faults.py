@@ -44,7 +44,8 @@ def test_envelopes_slack_sends_on_the_old_connection_during_a_refresh_are_acked_
 
         assert old.parted, "Slack sent them on the leaving connection as the new one came up"
         assert [ack.attempt for ack in acks] == [0] * len(commands), "acked on their first delivery, none retried"
-        assert max(ack.latency for ack in acks) < 1.0, sorted(ack.latency for ack in acks)
+        # at once: well inside Slack's 3 s, not after the old connection closes (2 s, not 1: a loaded machine)
+        assert max(ack.latency for ack in acks) < 2.0, sorted(ack.latency for ack in acks)
         assert all(len(warroom.socket.delivered(envelope)) == 1 for envelope in envelopes)
         assert all(len(warroom.socket.acks_of(envelope)) == 1 for envelope in envelopes)
         assert [incident.title for incident in warroom.incidents()] == ["Parting incident"]
@@ -97,7 +98,7 @@ def test_connections_that_drop_right_after_hello_are_retried_with_back_off_not_i
         flapped = len(_attempts(warroom)) - 1
         warroom.socket.drop_after_hello = False
 
-        warroom.wait_connected(timeout=5)
+        warroom.wait_connected()
         envelope = warroom.slash_command("help")
 
         assert 2 <= flapped <= 8, f"{flapped} attempts in 2 s: pauses of {FAST.first_pause}..{FAST.max_pause} s"

@@ -195,7 +195,7 @@ class FakeSlack(Conversations):
         self,
         method: str,
         count: int = 1,
-        timeout: float = 5.0,
+        timeout: float = 15.0,
         where: Callable[[Call], bool] = lambda _c: True,
         **params: Any,
     ) -> list[Call]:
@@ -219,7 +219,7 @@ class FakeSlack(Conversations):
     def responses(self, name: str) -> list[Call]:
         return self.received(f"response:{name}")
 
-    def wait_response(self, name: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    def wait_response(self, name: str, count: int = 1, timeout: float = 15.0) -> list[Call]:
         return self.wait_for(f"response:{name}", count, timeout)
 
     def quiet(self, seconds: float = 0.3) -> None:

@@ -62,7 +62,7 @@ class SocketHarness:
             error.close()
             return int(error.code)
 
-    def wait_connected(self, timeout: float = 5.0) -> None:
+    def wait_connected(self, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
         while not self.service.link.connected:
             if time.monotonic() > deadline:

@@ -164,11 +164,11 @@ class SocketSlack:
         with self._lock:
             return [link for link in self.links if link.closed_at is None]
 
-    def wait_links(self, count: int, timeout: float = 5.0) -> list[Link]:
+    def wait_links(self, count: int, timeout: float = 15.0) -> list[Link]:
         """Wait until `count` connections have been opened in all; return them."""
         return self._wait(lambda: list(self.links) if len(self.links) >= count else None, timeout, f"{count} links")
 
-    def wait_ack(self, envelope_id: str, timeout: float = 5.0) -> Ack:
+    def wait_ack(self, envelope_id: str, timeout: float = 15.0) -> Ack:
         """Wait for the app's ack of an envelope."""
         return self._wait(
             lambda: next((a for a in self.acks if a.envelope_id == envelope_id), None), timeout, f"ack {envelope_id}"
