@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any, TypeVar
@@ -251,7 +252,7 @@ def running(
     fake = fake or start_fake_slack()
     settings = make_settings(fake=fake, database_url=database_url, warroom_templates=templates)
     clock = clock or FakeClock()
-    warroom = build(settings, clock=clock, playbook=playbook or load_playbook())
+    warroom = build(settings, clock=clock, playbook=playbook or shipped_playbook())
     if background:
         warroom.start()
     server = make_server(
@@ -279,6 +280,17 @@ def running(
         warroom.stop()
         if owns_fake:
             fake.stop()
+
+
+@cache
+def _parsed_playbook() -> Playbook:
+    return load_playbook()
+
+
+def shipped_playbook() -> Playbook:
+    """The shipped playbook, read once per test process (its YAML is most of a harness's start); each caller gets a
+    copy of its own, so nothing a test does to it reaches the next."""
+    return _parsed_playbook().model_copy(deep=True)
 
 
 def start_fake_slack() -> FakeSlack:
