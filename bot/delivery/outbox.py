@@ -176,6 +176,32 @@ def _unclaimed(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
 
 
 _READY = _ready_query()
+# claim and still_held run for every row delivered: their statements too are built once, their values bound.
+# Both run first in their session (nothing loaded to keep in step) and their callers load the rows afterwards.
+_NOW, _HELD_UNTIL = bindparam("now", type_=UTCDateTime()), bindparam("held_until", type_=UTCDateTime())
+_CLAIM = (
+    update(OutboxMessage)
+    .where(
+        col(OutboxMessage.id).in_(bindparam("ids", expanding=True)),
+        col(OutboxMessage.state) == PENDING,
+        col(OutboxMessage.next_attempt_at) <= _NOW,
+        _unclaimed(_NOW),
+    )
+    .values(claimed_until=bindparam("lease_until", type_=UTCDateTime()), attempts=col(OutboxMessage.attempts) + 1)
+    .returning(col(OutboxMessage.id))
+    .execution_options(synchronize_session=False)
+)
+_STILL_HELD = (
+    update(OutboxMessage)
+    .where(
+        col(OutboxMessage.id) == bindparam("row_id", type_=Integer()),
+        col(OutboxMessage.state) == PENDING,
+        col(OutboxMessage.claimed_until) == _HELD_UNTIL,
+    )
+    .values(claimed_until=_HELD_UNTIL)
+    .returning(col(OutboxMessage.id))
+    .execution_options(synchronize_session=False)
+)
 
 
 def claim(session: Session, row_ids: list[int], *, now: datetime, lease: timedelta) -> list[int]:
@@ -186,17 +212,7 @@ def claim(session: Session, row_ids: list[int], *, now: datetime, lease: timedel
     """
     if not row_ids:
         return []
-    result = session.execute(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id).in_(row_ids),
-            col(OutboxMessage.state) == PENDING,
-            col(OutboxMessage.next_attempt_at) <= now,
-            _unclaimed(now),
-        )
-        .values(claimed_until=now + lease, attempts=col(OutboxMessage.attempts) + 1)
-        .returning(col(OutboxMessage.id))
-    )
+    result = session.execute(_CLAIM, {"ids": row_ids, "now": now, "lease_until": now + lease})
     return sorted(row_id for (row_id,) in result)
 
 
@@ -206,13 +222,7 @@ def still_held(session: Session, row_id: int, *, until: datetime) -> OutboxMessa
     A worker whose lease ran out and whose row another worker has since claimed (or settled) must not record
     anything over it. A lease that ran out with nobody else claiming the row is still this worker's to settle.
     """
-    lease = col(OutboxMessage.claimed_until)
-    held = session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.state) == PENDING, lease == until)
-        .values(claimed_until=until)
-        .returning(col(OutboxMessage.id))
-    ).first()
+    held = session.execute(_STILL_HELD, {"row_id": row_id, "held_until": until}).first()
     if held is None:
         return None
     return session.get(OutboxMessage, row_id, populate_existing=True)
