@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_
+from sqlalchemy import Executable, bindparam, or_
 from sqlmodel import Session, col, select
 
 from bot import ids
@@ -23,7 +23,7 @@ from bot.incidents.flows import Flows, approver
 from bot.render.reminders import with_button
 from bot.render.text import clock_time, span
 from bot.store.db import session_scope
-from bot.store.models import DRAFT, Entry, Incident
+from bot.store.models import DRAFT, Entry, Incident, UTCDateTime
 from bot.vocabulary import Event, Reminder
 
 _MARKERS = ("heads_up_sent_for", "overdue_sent_for", "escalated_for")
@@ -31,6 +31,20 @@ _MARKERS = ("heads_up_sent_for", "overdue_sent_for", "escalated_for")
 # time, shared with the delivery workers' settles: a transaction per reminder queued each claim behind them, and
 # with 1,000 incidents due over 20 s the ticks fell so far behind that 225 of 1,000 heads-ups came too late to send.
 CLAIMS_PER_TRANSACTION = 50
+
+
+def _owed_query() -> Executable:
+    """Open incidents due by `due_by` with a reminder not yet sent. Built once: it is read on every tick."""
+    due = col(Incident.next_update_due_at)
+    markers = [col(getattr(Incident, name)) for name in _MARKERS]
+    return select(col(Incident.id), due, *markers).where(
+        col(Incident.resolved_at).is_(None),
+        due <= bindparam("due_by", type_=UTCDateTime()),
+        or_(*(differs(name, due) for name in _MARKERS)),
+    )
+
+
+_OWED = _owed_query()
 
 
 @dataclass(frozen=True)
@@ -66,13 +80,8 @@ class Cadence(Flows):
 
     def _owed(self, *, due_by: datetime) -> list[_Owed]:
         """Open incidents due by `due_by` with a reminder not yet sent: one indexed read per tick."""
-        due = col(Incident.next_update_due_at)
-        markers = [col(getattr(Incident, name)) for name in _MARKERS]
-        query = select(Incident.id, due, *markers).where(
-            col(Incident.resolved_at).is_(None), due <= due_by, or_(*(differs(name, due) for name in _MARKERS))
-        )
         with Session(self._engine) as session:
-            rows = list(session.execute(query))
+            rows = list(session.execute(_OWED, {"due_by": due_by}))
         return [_Owed(row[0], row[1], dict(zip(_MARKERS, row[2:], strict=True))) for row in rows]
 
     def _each(
