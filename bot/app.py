@@ -26,6 +26,7 @@ def create_app(settings: Settings, *, domain: Domain, slack_client: WebClient) -
     never waits for a free worker thread (bench/ack_burst.py). Bolt's default of 5 threads is raised to 32.
     """
     app = App(
+        name="warroom",  # without a name, Bolt reads the source of every frame on the stack to make one up
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="warroom-listener"),
         client=slack_client,
         signing_secret=settings.slack_signing_secret or "",
