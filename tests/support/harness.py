@@ -16,7 +16,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.app import LISTENER_THREADS
 from bot.config import Settings
@@ -85,6 +85,13 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+@dataclass(frozen=True)
+class _OutboxMark:
+    held: bool
+    pending: int
+    newest: int | None
+
+
 @dataclass
 class Harness:
     """Everything a test drives and inspects."""
@@ -141,13 +148,17 @@ class Harness:
         settled = 0
         while True:
             self._listeners_finished(timeout=max(0.1, deadline - time.monotonic()))
+            before = self._outbox_mark()
             delivered = self.warroom.delivery.drain()
             settled += delivered
-            if delivered == 0 and not self._in_flight():
+            # Settled only if nothing was held before or after this drain, and nothing changed meanwhile: the
+            # background worker may finish a row (a draft card) just after this drain found its dependant (the
+            # card's DM copy, which links to it) not ready yet.
+            if delivered == 0 and not before.held and self._outbox_mark() == before:
                 return settled
             if time.monotonic() > deadline:
                 raise AssertionError(f"the outbox did not settle within {timeout} s")
-            if delivered == 0:  # the background worker holds a row: let it finish
+            if delivered == 0:  # the background worker holds or just finished a row: let it settle
                 time.sleep(0.01)
 
     def tick(self) -> dict[str, int]:
@@ -178,16 +189,19 @@ class Harness:
         for future in waiting:
             future.result(timeout=timeout)
 
-    def _in_flight(self) -> bool:
-        """Whether a worker holds an outbox row it is still delivering."""
+    def _outbox_mark(self) -> _OutboxMark:
+        """Whether a worker holds an outbox row it is still delivering, how many rows are pending, the newest row."""
         now = self.clock.now()
         with Session(self.engine) as session:
+            pending = col(OutboxMessage.state) == PENDING
             held = select(OutboxMessage.id).where(
-                col(OutboxMessage.state) == PENDING,
-                col(OutboxMessage.claimed_until).is_not(None),
-                col(OutboxMessage.claimed_until) > now,
+                pending, col(OutboxMessage.claimed_until).is_not(None), col(OutboxMessage.claimed_until) > now
             )
-            return session.exec(held.limit(1)).first() is not None
+            return _OutboxMark(
+                held=session.exec(held.limit(1)).first() is not None,
+                pending=session.exec(select(func.count()).select_from(OutboxMessage).where(pending)).one(),
+                newest=session.exec(select(func.max(OutboxMessage.id))).one(),
+            )
 
     def card_ts(self, incident_id: int) -> str | None:
         """Where the incident card landed, once it has."""
