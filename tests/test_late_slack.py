@@ -4,49 +4,24 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.delivery import outbox
 from bot.delivery.lookup import CLOCK_SKEW
-from bot.delivery.worker import DeliveryWorker
-from bot.slack.client import delivery_client
-from bot.store.db import make_engine
 from bot.store.models import OutboxMessage
-from tests.support.fake_slack import FakeSlack, Fault
-from tests.support.harness import MIRROR, FakeClock, Harness, running, start_fake_slack
+from tests.support.driven_delivery import delivery_stopped, own_worker
+from tests.support.fake_slack import Fault
+from tests.support.harness import MIRROR, Harness
 from tests.support.settings import VALID, problems, warroom_check
 
 
-@contextmanager
-def _declared(database_url: str) -> Iterator[tuple[Harness, FakeSlack, FakeClock, Engine]]:
-    """A declare whose messages are owed, with Warroom's own worker stopped so that the test drives delivery."""
-    fake, clock = start_fake_slack(), FakeClock()
-    try:
-        with running(database_url, fake=fake, clock=clock) as warroom:
-            warroom.warroom.delivery.stop()
-            warroom.command("declare P1 Checkout down")
-            warroom.wait_until(lambda: warroom.outbox())
-            engine = make_engine(database_url)
-            try:
-                yield warroom, fake, clock, engine
-            finally:
-                engine.dispose()
-    finally:
-        fake.stop()
-
-
-def _worker(engine: Engine, fake: FakeSlack, clock: FakeClock, *, timeout: int, lease: int = 90) -> DeliveryWorker:
-    client = delivery_client(token="xoxb-test-token", base_url=fake.api_url, timeout=timeout)
-    return DeliveryWorker(
-        engine=engine, client=client, clock=clock, lease=timedelta(seconds=lease), wait_for=frozenset({MIRROR})
-    )
+def _declare(warroom: Harness) -> None:
+    warroom.command("declare P1 Checkout down")
+    warroom.wait_until(lambda: warroom.outbox())
 
 
 def _mirror_row(warroom: Harness) -> OutboxMessage:
@@ -55,9 +30,9 @@ def _mirror_row(warroom: Harness) -> OutboxMessage:
 
 
 def test_a_post_slack_acts_on_after_the_timeout_is_looked_for_only_once_it_would_show(database_url: str) -> None:
-    with _declared(database_url) as (warroom, fake, clock, engine):
+    with delivery_stopped(database_url, owe=_declare) as (warroom, fake, clock, engine):
         fake.fail("chat.postMessage", Fault(delay=3, acts_late=True, channel=MIRROR))
-        worker = _worker(engine, fake, clock, timeout=1)
+        worker = own_worker(engine, fake, clock, timeout=1)
         worker.drain()  # the client gives up after 1 s; Slack stores the message 2 s after that
         assert _mirror_row(warroom).state == "pending" and not fake.messages.get(MIRROR)
 
@@ -82,9 +57,9 @@ def test_a_post_slack_acts_on_after_the_timeout_is_looked_for_only_once_it_would
 
 
 def test_a_worker_whose_lease_ran_out_records_nothing_over_the_worker_that_took_the_row(database_url: str) -> None:
-    with _declared(database_url) as (warroom, fake, clock, engine):
+    with delivery_stopped(database_url, owe=_declare) as (warroom, fake, clock, engine):
         fake.fail("chat.postMessage", Fault(delay=1.5, channel=MIRROR))  # posted at once, answered 1.5 s later
-        first = _worker(engine, fake, clock, timeout=3, lease=20)
+        first = own_worker(engine, fake, clock, timeout=3, lease=20)
         delivering = threading.Thread(target=first.drain)
         delivering.start()
         fake.wait_for("chat.postMessage", channel=MIRROR)
@@ -102,7 +77,7 @@ def test_a_worker_whose_lease_ran_out_records_nothing_over_the_worker_that_took_
         assert row.ts is None
 
         clock.advance(seconds=61)  # the second worker died; once its lease is out, a third finds the message
-        _worker(engine, fake, clock, timeout=3).drain()
+        own_worker(engine, fake, clock, timeout=3).drain()
         row = _mirror_row(warroom)
         [landed] = fake.messages[MIRROR]
         assert row.state == "delivered" and row.ts == landed["ts"]
@@ -110,9 +85,9 @@ def test_a_worker_whose_lease_ran_out_records_nothing_over_the_worker_that_took_
 
 
 def test_a_post_buried_under_a_busy_channels_newer_messages_is_still_found(database_url: str) -> None:
-    with _declared(database_url) as (warroom, fake, clock, engine):
+    with delivery_stopped(database_url, owe=_declare) as (warroom, fake, clock, engine):
         fake.fail("chat.postMessage", Fault(delay=2, channel=MIRROR))  # posted; the answer comes too late
-        worker = _worker(engine, fake, clock, timeout=1)
+        worker = own_worker(engine, fake, clock, timeout=1)
         worker.drain()
         fake.chatter(MIRROR, 450)  # people post more than two pages of messages after it
 

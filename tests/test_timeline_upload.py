@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine
-
-from bot.delivery.worker import DeliveryWorker
-from bot.slack.client import delivery_client
-from bot.store.db import make_engine
 from bot.store.models import OutboxMessage
+from tests.support.driven_delivery import delivery_stopped, own_worker
 from tests.support.fake_slack import FakeSlack, Fault
-from tests.support.harness import LEAD, MIRROR, OTHER_ROOM, WAR_ROOM, FakeClock, Harness, running, start_fake_slack
+from tests.support.harness import LEAD, OTHER_ROOM, WAR_ROOM, Harness
 
 SHARE = "files.completeUploadExternal"
 
@@ -104,34 +99,19 @@ def test_the_upload_survives_a_429_and_a_5xx_and_arrives_once(warroom: Harness) 
     assert len(warroom.fake.received("conversations.history", channel=WAR_ROOM)) == 1, "looked before sharing again"
 
 
-@contextmanager
-def _owed_timeline(database_url: str) -> Iterator[tuple[Harness, FakeSlack, FakeClock, Engine]]:
-    """A declared incident whose timeline is owed, with Warroom's own worker stopped so that the test drives it."""
-    fake, clock = start_fake_slack(), FakeClock()
-    try:
-        with running(database_url, fake=fake, clock=clock) as warroom:
-            warroom.declare()
-            warroom.warroom.delivery.stop()
-            warroom.command("timeline", response="timeline")
-            warroom.wait_until(lambda: [r for r in warroom.outbox() if r.purpose == "upload"])
-            engine = make_engine(database_url)
-            try:
-                yield warroom, fake, clock, engine
-            finally:
-                engine.dispose()
-    finally:
-        fake.stop()
+def _owe_timeline(warroom: Harness) -> None:
+    warroom.command("timeline", response="timeline")
+    warroom.wait_until(lambda: [r for r in warroom.outbox() if r.purpose == "upload"])
 
 
-def _worker(engine: Engine, fake: FakeSlack, clock: FakeClock) -> DeliveryWorker:
-    client = delivery_client(token="xoxb-test-token", base_url=fake.api_url, timeout=1)
-    return DeliveryWorker(engine=engine, client=client, clock=clock, wait_for=frozenset({MIRROR}))
+def _declare(warroom: Harness) -> None:
+    warroom.declare()
 
 
 def test_a_share_slack_took_but_whose_answer_was_lost_is_found_not_shared_twice(database_url: str) -> None:
-    with _owed_timeline(database_url) as (warroom, fake, clock, engine):
+    with delivery_stopped(database_url, before=_declare, owe=_owe_timeline) as (warroom, fake, clock, engine):
         fake.fail(SHARE, Fault(delay=2))  # Slack shares the file at once, then answers after the client gave up
-        worker = _worker(engine, fake, clock)
+        worker = own_worker(engine, fake, clock, timeout=1)
         worker.drain()
         row = _upload_row(warroom)
         assert row.state == "pending" and row.file_id is not None
@@ -148,9 +128,9 @@ def test_a_share_slack_took_but_whose_answer_was_lost_is_found_not_shared_twice(
 
 
 def test_a_share_slack_never_received_is_shared_on_the_next_attempt(database_url: str) -> None:
-    with _owed_timeline(database_url) as (warroom, fake, clock, engine):
+    with delivery_stopped(database_url, before=_declare, owe=_owe_timeline) as (warroom, fake, clock, engine):
         fake.fail(SHARE, Fault(status=503, error="service_unavailable"))
-        worker = _worker(engine, fake, clock)
+        worker = own_worker(engine, fake, clock, timeout=1)
         worker.drain()
         assert _shared(fake) == []
 
