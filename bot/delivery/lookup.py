@@ -15,9 +15,17 @@ from bot.config import LOOKUP_PAGES
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "warroom_message"
+# Slack will not take the channel's messages until someone invites Warroom: in a channel delivery waits for (the
+# mirror), the row stays queued; anywhere else it is given up, so that it never holds up the rows behind it.
+UNREACHABLE = {"channel_not_found", "not_in_channel", "is_archived"}
 _PAGE_SIZE = 200  # messages a page, as Slack recommends
 # Slack's clock and ours may disagree: read from this long before the row was written.
 CLOCK_SKEW = timedelta(minutes=2)
+
+
+class Unanswered(Exception):
+    """A post or a share was sent but no answer came (a timeout, a dropped connection): Slack may still act on it."""
+
 
 _Read = Callable[[str | None], Any]  # one page of messages from Slack, by cursor
 _Match = Callable[[list[dict[str, Any]]], str | None]  # the ts of the message looked for, if among these

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,18 +17,14 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.config import longest_attempt
-from bot.delivery import outbox
-from bot.delivery.lookup import METADATA_EVENT, already_posted, already_shared, error_code
+from bot.delivery import files, outbox
+from bot.delivery.lookup import METADATA_EVENT, UNREACHABLE, Unanswered, already_posted, error_code
 from bot.slack.client import retry_after
-from bot.slack.uploads import upload_refused
 from bot.store.db import session_scope
 from bot.store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-# Slack will not take the channel's messages until someone invites Warroom: in a channel delivery waits for (the
-# mirror), the row stays queued; anywhere else it is given up, so that it never holds up the rows behind it.
-UNREACHABLE = {"channel_not_found", "not_in_channel", "is_archived"}
 # Slack is busy, or the token is being fixed: try again later.
 _TRANSIENT = UNREACHABLE | {
     "ratelimited",
@@ -79,10 +74,6 @@ class _Claimed:
     link_to: tuple[str, str] | None
     held_until: datetime
     parent_ts: str | None = None
-
-
-class _Unanswered(Exception):
-    """A post or a share was sent but no answer came (a timeout, a dropped connection): Slack may still act on it."""
 
 
 class _LeaseLost(Exception):
@@ -184,7 +175,12 @@ class DeliveryWorker:
         assert row.id is not None
         try:
             if row.purpose == outbox.UPLOAD:
-                channel, ts = self._share(claimed)
+                channel, ts = files.share(
+                    self._client,
+                    row,
+                    parent_ts=claimed.parent_ts,
+                    reserved=lambda file_id: self._reserved(claimed, file_id),
+                )
             else:
                 channel, ts = self._send(
                     row, target=claimed.target, link_to=claimed.link_to, parent_ts=claimed.parent_ts
@@ -195,7 +191,7 @@ class DeliveryWorker:
         except SlackApiError as error:
             self._refused(claimed, error)
             return
-        except _Unanswered as unanswered:  # Slack may still post it: look in the history only once it would show
+        except Unanswered as unanswered:  # Slack may still post it: look in the history only once it would show
             cause = unanswered.__cause__ or unanswered
             wait = max(self._backoff(row.attempts), self._settle_wait)
             log.warning("outbox %s: no answer from Slack (%s); will look for it in %ss", row.id, cause, wait.seconds)
@@ -256,54 +252,18 @@ class DeliveryWorker:
         except SlackApiError:
             raise
         except Exception as error:
-            raise _Unanswered() from error
+            raise Unanswered() from error
         if parent_ts is not None and not (response.get("message") or {}).get("thread_ts"):
             log.warning("outbox %s: Slack posted it at the top level: the thread %s is gone", row.id, parent_ts)
         return str(response.get("channel") or row.channel_id), str(response["ts"])
 
-    def _share(self, claimed: _Claimed) -> tuple[str, str | None]:
-        """Upload the row's file and share it, as files_upload_v2 does, in three steps; returns where it landed.
-
-        The steps are taken one by one (not through files_upload_v2) to record the reserved file's ID before it is
-        shared: after a share whose answer was lost, the next attempt looks for a message carrying that file in the
-        channel (or thread), and shares a new upload only if none is there.
-        """
-        row, parent_ts = claimed.row, claimed.parent_ts
-        if row.file_id is not None:  # an earlier attempt may have shared it without the answer reaching us
-            found = already_shared(self._client, row.channel_id, row.file_id, since=row.created_at, thread_ts=parent_ts)
-            if found is not None:
-                log.info(
-                    "outbox %s: file %s was already shared (ts %s); not sharing again", row.id, row.file_id, found[1]
-                )
-                return found
-        content = (row.file_content or "").encode()
-        reserved = self._client.files_getUploadURLExternal(filename=row.file_name or "file", length=len(content))
-        file_id = str(reserved["file_id"])
+    def _reserved(self, claimed: _Claimed, file_id: str) -> None:
+        """Record the file Slack reserved for the row, unless the row's lease ran out (then it is another's)."""
         with session_scope(self._engine) as session:
             fresh = outbox.still_held(session, claimed.row.id or 0, until=claimed.held_until)
             if fresh is None:
                 raise _LeaseLost()
             outbox.reserved(session, fresh, file_id=file_id)
-        self._send_bytes(str(reserved["upload_url"]), content)
-        try:
-            response = self._client.files_completeUploadExternal(
-                files=[{"id": file_id, "title": row.file_title}],
-                channel_id=row.channel_id,
-                initial_comment=row.text or None,
-                thread_ts=parent_ts,
-            )
-        except SlackApiError:
-            raise
-        except Exception as error:
-            raise _Unanswered() from error
-        return row.channel_id, _share_ts(response.get("files") or [], row.channel_id)
-
-    def _send_bytes(self, url: str, content: bytes) -> None:
-        """Send the file's bytes to the URL Slack reserved for them (step two of an upload)."""
-        request = urllib.request.Request(url, data=content, method="POST")
-        with urllib.request.urlopen(request, timeout=self._client.timeout, context=self._client.ssl) as answer:
-            if answer.status != 200:
-                raise OSError(f"the upload URL answered HTTP {answer.status}")
 
     def _link_block(self, channel: str, ts: str) -> dict[str, Any]:
         permalink = self._client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
@@ -363,17 +323,7 @@ class DeliveryWorker:
     def _tell_requester(self, session: Session, row: OutboxMessage, refusal: SlackApiError) -> None:
         """Owe the person who asked for a file a DM saying that Slack refused it for good, and what fixes that."""
         assert row.user_id is not None
-        where = f"<#{row.channel_id}>"
-        unreachable = error_code(refusal) in UNREACHABLE  # then nothing else reached the channel either
-        text = upload_refused(
-            refusal,
-            what=f"the file “{row.file_title}”",
-            where=where,
-            kept=f"Until then Warroom can post nothing in {where}"
-            if unreachable
-            else f"The message Warroom posted with it in {where} has the same text",
-            again="ask for it again",
-        )
+        text = files.refusal_for_requester(row, refusal)
         outbox.enqueue(
             session, text=text, blocks=[], incident_id=row.incident_id, channel_id=row.user_id, at=self._clock.now()
         )
@@ -390,19 +340,6 @@ class DeliveryWorker:
                 log.exception("delivery loop failed; retrying at the next poll")
             self._wakeup.wait(timeout=self._poll)
             self._wakeup.clear()
-
-
-def _share_ts(files: list[dict[str, Any]], channel: str) -> str | None:
-    """The ts of the message that shared the file in `channel`, when Slack's answer already names it.
-
-    Slack shares a file asynchronously: the answer to files.completeUploadExternal often has no shares yet.
-    """
-    shares = (files[0].get("shares") or {}) if files else {}
-    for where in ("public", "private"):
-        found = (shares.get(where) or {}).get(channel) or []
-        if found:
-            return str(found[0].get("ts") or "") or None
-    return None
 
 
 def _parent_ts(session: Session, row: OutboxMessage) -> str | None:
