@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.runtime",
             "bot.app",
             "bot.startup",
+            "bot.sandbox",
         ),
     ),
     ("listeners", ("bot.listeners",)),
