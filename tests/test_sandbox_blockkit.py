@@ -184,7 +184,8 @@ def test_images_dividers_rich_text_and_unknown_blocks() -> None:
     assert tree.one("hr", "bk-divider")
     shown, context_image = tree.all("img")
     assert (shown.attrs["src"], shown.attrs["alt"]) == ("https://i.example/a.png", 'graph "5xx"')
-    assert context_image.attrs["class"] == "bk-context-image" and tree.one("span", "bk-image-missing").text == "[image: bad]"
+    assert context_image.attrs["class"] == "bk-context-image"
+    assert tree.one("span", "bk-image-missing").text == "[image: bad]"
     rich = tree.one("p", "bk-rich-section")
     assert rich.one("strong").text == "<hi> " and rich.one("span", "bk-mention").text == "@Sam Okafor"
     assert rich.one("a").attrs["href"] == "https://x.example"
