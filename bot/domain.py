@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.incidents.cadence import Cadence
 from bot.incidents.channels import ChannelAccess
+from bot.incidents.drills import Drills
 from bot.incidents.feed import Feed
 from bot.incidents.flows import FlowDeps
 from bot.incidents.follow_up_reminders import FollowUpReminders
@@ -27,6 +28,7 @@ class Domain:
     followups: FollowUps
     reminders: FollowUpReminders
     review: Review
+    drills: Drills
     notices: Notices
     playbook: Playbook
 
@@ -46,6 +48,7 @@ def build_domain(deps: FlowDeps, *, directory: Directory, channels: ChannelAcces
         followups=followups,
         reminders=FollowUpReminders(deps),
         review=Review(deps),
+        drills=Drills(deps),
         notices=deps.notices,
         playbook=deps.playbook,
     )

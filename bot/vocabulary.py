@@ -22,6 +22,9 @@ class Phase(StrEnum):
 # The statuses an update may move an incident to; only the resolution (`/incident resolve`) moves it to resolved.
 UPDATE_PHASES: tuple[Phase, ...] = (Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.MONITORING)
 
+# The status of a drill stood down because a real incident was declared in its channel: over, but not resolved.
+STOOD_DOWN = "stood down"
+
 # The draft templates (templates/drafts/<name>.md.j2): one per phase, and the "no new information" update.
 NO_NEW_INFORMATION = "no_new_information"
 DRAFT_TEMPLATES: tuple[str, ...] = (*Phase, NO_NEW_INFORMATION)
@@ -75,6 +78,7 @@ class Event(StrEnum):
     EMAIL_PREVENTION_WRITTEN = "email_prevention_written"
     POSTMORTEM_LINKED = "postmortem_linked"
     FOLLOW_UP_REMINDED = "follow_up_reminded"
+    DRILL_STOOD_DOWN = "drill_stood_down"
 
 
 class Reminder(StrEnum):

@@ -117,6 +117,18 @@ def audit(
     return Audit(answers=answers, metrics=metrics)
 
 
+def approved_updates(entries: list[Entry]) -> list[Entry]:
+    """The approved entries (updates and the resolution), in the order they were approved."""
+    decided = [e for e in entries if e.state == APPROVED and e.decided_at is not None]
+    return sorted(decided, key=lambda e: e.decided_at or e.drafted_at)
+
+
+def lateness(incident: Incident, entries: list[Entry], playbook: Playbook) -> list[tuple[datetime, timedelta]]:
+    """Each approved update's committed time, and how late it came after it (zero when on time)."""
+    gaps = _gaps(incident, approved_updates(entries), playbook)
+    return [(gap.committed, max(gap.at - gap.committed, timedelta(0))) for gap in gaps]
+
+
 def _gaps(incident: Incident, updates: list[Entry], playbook: Playbook) -> list[_Gap]:
     """Each public update against the time committed before it."""
     gaps: list[_Gap] = []

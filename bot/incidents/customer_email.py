@@ -11,6 +11,7 @@ from bot.incidents.audit import NOT_OWED, credits_owed
 from bot.incidents.people import Person
 from bot.incidents.wording import check
 from bot.playbook import Playbook, Wording
+from bot.render.drills import EMAIL_HEADER
 from bot.render.templates import Templates
 from bot.render.text import clock_time, escape, span
 from bot.store.models import Entry, Incident
@@ -69,7 +70,8 @@ def compose(
     assert incident.resolved_at is not None
     zone, settings = playbook.zone, playbook.customer_email
     impact = (incident.impact or "").strip().rstrip(".").strip() or None
-    return templates.render_text(
+    header = f"{EMAIL_HEADER}\n\n" if incident.drill else ""  # a drill's email is a rehearsal: never to be sent
+    return header + templates.render_text(
         "customer_email.md.j2",
         day=incident.declared_at.astimezone(zone).strftime("%A %d %B"),
         started=clock_time(incident.declared_at, zone),

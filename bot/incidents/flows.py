@@ -19,6 +19,7 @@ from bot.incidents.errors import UserError
 from bot.incidents.notices import Notices
 from bot.playbook import Playbook
 from bot.render.blocks import Message
+from bot.render.drills import drill_marked
 from bot.store.models import (
     DRAFT,
     RESOLUTION,
@@ -93,6 +94,8 @@ class Flows:
         broadcast: bool = False,
     ) -> None:
         assert incident.id is not None
+        if incident.drill:  # the one place that marks a drill's messages: every message Warroom owes goes here
+            message = drill_marked(message)
         outbox.enqueue(
             session,
             text=message.text,

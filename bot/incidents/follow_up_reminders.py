@@ -18,7 +18,7 @@ from bot.incidents.follow_up_thread import FollowUpThread
 from bot.render.text import clock_time, span
 from bot.store.db import session_scope
 from bot.store.models import AUDIT_UNSETTLED, Incident, TimelineEvent
-from bot.vocabulary import Event, Reminder
+from bot.vocabulary import STOOD_DOWN, Event, Reminder
 
 SETTLE_WITHIN = timedelta(
     days=1
@@ -69,7 +69,7 @@ class FollowUpReminders(FollowUpThread):
         query = select(Incident.id, Incident.postmortem_reminded_at).where(
             col(Incident.resolved_at).is_not(None), col(Incident.postmortem_url).is_(None),
             col(Incident.resolved_at) <= now - every, or_(col(Incident.severity).in_(wanted), changed),
-            last_reminded <= now - every,
+            last_reminded <= now - every, col(Incident.status) != STOOD_DOWN,  # a drill stood down owes nothing
         )  # fmt: skip
         with Session(self._engine) as session:
             due = list(session.exec(query))

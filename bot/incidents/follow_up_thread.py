@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.incidents import customer_email, keys, severities, timeline
+from bot.incidents import customer_email, drills, keys, severities, timeline
 from bot.incidents.audit import credits_owed
 from bot.incidents.checklist import follow_up_lines
 from bot.incidents.customer_email import PREVENTION_PLACEHOLDER
@@ -32,7 +32,10 @@ class FollowUpThread(Flows):
         title, items = follow_up_lines(incident, playbook, credits_owed(playbook, held), now=now, warnings=flagged)
         message = checklist(title=title, lines=items, incident_id=incident.id)
         self._to_war_room_thread(session, incident, message, key=keys.follow_ups(incident.id))
-        if severities.highest(playbook.severity_names(), held) == playbook.severity_names()[0]:
+        if incident.drill:  # the drill report carries the audit, scored on the drill, with the drill's timings
+            drill = drills.scored(session, incident, playbook, held=held, now=now)
+            self._owe(session, incident, drills.report(drill), key=keys.drill_report(incident.id))
+        elif severities.highest(playbook.severity_names(), held) == playbook.severity_names()[0]:
             message = audit_shown(incident, audited(session, incident, playbook, held=held, now=now))
             self._to_war_room_thread(session, incident, message, key=keys.audit(incident.id))
 

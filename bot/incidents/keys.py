@@ -45,6 +45,11 @@ def audit(incident_id: int) -> str:
     return f"incident:{incident_id}:audit"
 
 
+def drill_report(incident_id: int) -> str:
+    """The drill report posted in the war room when a drill is resolved, kept up to date with its follow-ups."""
+    return f"incident:{incident_id}:drill_report"
+
+
 class MirrorNotice(StrEnum):
     """The follow-up notices the mirror's incident thread gets once each."""
 

@@ -12,12 +12,14 @@ from bot.delivery import outbox
 from bot.delivery.outbox import FileUpload
 from bot.incidents import keys, timeline
 from bot.incidents.channels import ChannelAccess, Reach
+from bot.incidents.drills import Drills
 from bot.incidents.errors import UserError
 from bot.incidents.flows import FlowDeps, Flows
 from bot.incidents.mirror import check_impact
 from bot.incidents.people import Directory, Person
 from bot.incidents.story import Told, markdown
 from bot.render.blocks import Message, text_message
+from bot.render.drills import PREFIX as DRILL_PREFIX
 from bot.render.text import is_user_id
 from bot.store.db import session_scope
 from bot.store.models import DRAFT, Entry, Incident, OutboxMessage, TimelineEvent
@@ -63,17 +65,19 @@ class Lifecycle(Flows):
         super().__init__(deps)
         self._directory = directory
         self._channels = channels
+        self._drills = Drills(deps)
 
     # -- checks -------------------------------------------------------------------------------------------
 
-    def check_declaration(self, *, channel_id: str, severity: str, title: str) -> Declaration:
+    def check_declaration(self, *, channel_id: str, severity: str, title: str, drill: bool = False) -> Declaration:
         """Validate a declaration without writing anything (no call to Slack: fit for an ack)."""
-        name = self.check_severity(severity)
+        command = "drill" if drill else "declare"
+        name = self.check_severity(severity, example=f"/incident {command} P1 Checkout API down")
         clean = " ".join(title.split())
         if not clean:
             raise UserError(
-                f"An incident needs a title that says what is broken, e.g. `/incident declare {name} "
-                "Checkout API returning 500s`.",
+                f"{'A drill' if drill else 'An incident'} needs a title that says what is broken, e.g. "
+                f"`/incident {command} {name} Checkout API returning 500s`.",
                 field=ids.TITLE_BLOCK,
             )
         if len(clean) > TITLE_LIMIT:
@@ -83,7 +87,7 @@ class Lifecycle(Flows):
                 field=ids.TITLE_BLOCK,
             )
         with Session(self._engine) as session:
-            self._refuse_if_open(session, channel_id)
+            self._refuse_if_open(session, channel_id, drill=drill)
         return Declaration(severity=name, title=clean)
 
     def check_severity(self, severity: str, *, example: str = "/incident declare P1 Checkout API down") -> str:
@@ -124,8 +128,17 @@ class Lifecycle(Flows):
         if problem is not None:
             raise UserError(problem)
 
-    def _refuse_if_open(self, session: Session, channel_id: str) -> None:
+    def _refuse_if_open(self, session: Session, channel_id: str, *, drill: bool) -> None:
+        """One channel holds one open incident; a real one stands an open drill down rather than wait for it."""
         existing = self._open_in(session, channel_id)
+        if existing is not None and existing.drill and not drill:
+            return
+        if existing is not None and drill:
+            what = "a drill" if existing.drill else "a real incident"
+            raise UserError(
+                f"{existing.ref}, {what}, is already open in this channel. Run the drill in another channel "
+                "(e.g. `#drill-checkout`), or resolve it first."
+            )
         if existing is not None:
             raise UserError(
                 f"{existing.ref} is already open in this channel ({existing.title}). "
@@ -143,12 +156,14 @@ class Lifecycle(Flows):
         title: str,
         communicator_id: str | None = None,
         impact: str | None = None,
+        drill: bool = False,
     ) -> Incident:
         """Declare an incident: card, activation notice, the first draft, and a communicator or a prompt for one.
 
-        An impact line given here is a proposal: it reaches the mirror when the first update is approved.
+        An impact line given here is a proposal: it reaches the mirror when the first update is approved. A drill
+        runs the same flow, marked DRILL; a real incident declared where a drill is open stands the drill down.
         """
-        declaration = self.check_declaration(channel_id=channel_id, severity=severity, title=title)
+        declaration = self.check_declaration(channel_id=channel_id, severity=severity, title=title, drill=drill)
         proposed = check_impact(impact) if impact and impact.strip() else None
         nominee = self.check_person(communicator_id, field=ids.COMMUNICATOR_BLOCK) if communicator_id else None
         self.check_postable(channel_id)
@@ -156,6 +171,8 @@ class Lifecycle(Flows):
         label = self._playbook.severities[declaration.severity].label
         try:
             with session_scope(self._engine) as session:
+                if not drill:
+                    self._stand_down_drill(session, channel_id, by=lead_id)
                 incident = Incident(
                     channel_id=channel_id,
                     title=declaration.title,
@@ -167,6 +184,7 @@ class Lifecycle(Flows):
                     next_update_due_at=now + self._playbook.acknowledge_within,
                     impact_proposed=proposed,
                     impact_proposed_by=lead_id if proposed else None,
+                    drill=drill,
                 )
                 session.add(incident)
                 session.flush()
@@ -174,6 +192,7 @@ class Lifecycle(Flows):
                 timeline.record(
                     session, incident, Event.DECLARED, by=lead_id, at=now,
                     severity=declaration.severity, label=label, title=declaration.title,
+                    **({"drill": True} if drill else {}),
                 )  # fmt: skip
                 if proposed:
                     timeline.record(session, incident, Event.IMPACT_PROPOSED, by=lead_id, at=now, text=proposed)
@@ -186,7 +205,7 @@ class Lifecycle(Flows):
                 self._draft(session, incident, text=self._notices.first_draft(incident), phase=None, by=None)
         except IntegrityError:
             with Session(self._engine) as session:
-                self._refuse_if_open(session, channel_id)
+                self._refuse_if_open(session, channel_id, drill=drill)
             raise
         self._on_commit()
         return incident
@@ -261,11 +280,13 @@ class Lifecycle(Flows):
         """
         assert incident.id is not None
         message = text_message(f"*Timeline of {incident.ref}*\n" + "\n".join(told.mrkdwn for told in story))
+        drill = DRILL_PREFIX if incident.drill else ""
         upload = FileUpload(
-            name=f"{incident.ref}-timeline.md",
-            title=f"{incident.ref} timeline",
-            content=markdown(incident, story, self._playbook),
-            comment=f"{incident.ref}'s timeline as Markdown, ready to paste into the postmortem.",
+            name=f"{incident.ref}{'-DRILL' if incident.drill else ''}-timeline.md",
+            title=f"{drill}{incident.ref} timeline",
+            content=("**DRILL: no customer was affected.**\n\n" if incident.drill else "")
+            + markdown(incident, story, self._playbook),
+            comment=f"{drill}{incident.ref}'s timeline as Markdown, ready to paste into the postmortem.",
         )
         with session_scope(self._engine) as session:
             self._owe(session, incident, Message(text=message.text, blocks=message.blocks[:_MAX_BLOCKS]))
@@ -282,6 +303,12 @@ class Lifecycle(Flows):
             return list(session.exec(query))
 
     # -- helpers ------------------------------------------------------------------------------------------
+
+    def _stand_down_drill(self, session: Session, channel_id: str, *, by: str) -> None:
+        query = select(Incident).where(Incident.channel_id == channel_id, col(Incident.resolved_at).is_(None))
+        open_drill = session.exec(query.where(col(Incident.drill).is_(True)).with_for_update()).first()
+        if open_drill is not None:
+            self._drills.stand_down(session, open_drill, by=by)
 
     def _announce_communicator(self, session: Session, incident: Incident, *, by: str) -> None:
         now = self._clock.now()

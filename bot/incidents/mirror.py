@@ -98,6 +98,7 @@ class MirrorNotices:
             escalate_people=contacts.people if contacts else [],
             escalate_email=contacts.email if contacts else None,
             lead=incident.lead_id,
+            drill=incident.drill,
         )
 
     def severity_changed(self, incident: Incident, *, old: str, at: datetime) -> Message:

@@ -14,7 +14,8 @@ from bot.incidents.errors import UserError
 from bot.listeners.errors import ack_at_once, answering
 from bot.render.blocks import declare_modal, severity_label
 from bot.render.entries import update_modal
-from bot.render.text import channel_link, clock_time, escape, mention, unescape
+from bot.render.text import channel_link, clock_time, day_and_time, escape, mention, unescape
+from bot.store.models import Incident
 
 _USER_TOKEN = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -44,6 +45,16 @@ def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain
     elif subcommand == "declare":
         severity, _, title = rest.partition(" ")
         incidents.declare(channel_id=channel_id, lead_id=user_id, severity=severity, title=title)
+    elif subcommand == "drill" and not rest:
+        incidents.check_postable(channel_id)
+        view = declare_modal(channel_id=channel_id, playbook=domain.playbook, drill=True)
+        client.views_open(trigger_id=command["trigger_id"], view=view)
+    elif subcommand == "drill":
+        severity, _, title = rest.partition(" ")
+        incident = incidents.declare(channel_id=channel_id, lead_id=user_id, severity=severity, title=title, drill=True)
+        respond(text=_drill_started(incident.ref), response_type="ephemeral")
+    elif subcommand == "drills":
+        respond(text=_drills(domain), response_type="ephemeral")
     elif subcommand == "communicator":
         incidents.nominate(by=user_id, nominee_id=_user_id(rest), channel_id=channel_id)
     elif subcommand == "severity":
@@ -125,19 +136,56 @@ def _user_id(text: str) -> str:
 
 
 def _list(domain: Domain) -> str:
-    open_ones = domain.lifecycle.open_incidents()
+    """The open incidents, then the open drills apart: a drill is never counted as an incident."""
+    everything = domain.lifecycle.open_incidents()
+    open_ones = [incident for incident in everything if not incident.drill]
+    drills = [incident for incident in everything if incident.drill]
+    lines = [f"*Open incidents ({len(open_ones)})*"] if open_ones else []
     if not open_ones:
-        return "No incidents are open. Declare one with `/incident declare P1 &lt;title&gt;`."
+        lines.append("No incidents are open. Declare one with `/incident declare P1 &lt;title&gt;`.")
+    lines += [_listed(domain, incident) for incident in open_ones]
+    if drills:
+        lines.append(f"\n*Drills running ({len(drills)})*: rehearsals, not incidents")
+        lines += [_listed(domain, incident, prefix="DRILL ") for incident in drills]
+    return "\n".join(lines)
+
+
+def _listed(domain: Domain, incident: Incident, *, prefix: str = "") -> str:
     playbook = domain.playbook
-    lines = [f"*Open incidents ({len(open_ones)})*"]
-    for incident in open_ones:
-        communicator = (
-            f"communicator {mention(incident.communicator_id)}" if incident.communicator_id else "no communicator yet"
-        )
+    communicator = (
+        f"communicator {mention(incident.communicator_id)}" if incident.communicator_id else "no communicator yet"
+    )
+    return (
+        f"• {prefix}*{incident.ref}* · {escape(severity_label(playbook, incident.severity))} · "
+        f"{channel_link(incident.channel_id)} · {incident.status.capitalize()} · "
+        f"{escape(incident.title)} · declared {clock_time(incident.declared_at, playbook.zone)} by "
+        f"{mention(incident.lead_id)} · {communicator}"
+    )
+
+
+def _drill_started(ref: str) -> str:
+    return (
+        f"DRILL {ref} started: the whole flow runs for real and every message says DRILL; nothing reaches customers. "
+        "Resolve it as usual (`/incident resolve &lt;cause&gt;`) to get the drill report here. A real incident "
+        "declared in this channel stands the drill down."
+    )
+
+
+def _drills(domain: Domain) -> str:
+    """Past drills, newest first, with their scores, so the team can compare them over time."""
+    shown, older = domain.drills.past()
+    if not shown:
+        return "No drills yet. Start one with `/incident drill P1 &lt;title&gt;`: the whole flow, marked DRILL."
+    zone = domain.playbook.zone
+    lines = [f"*Drills ({len(shown) + older})*, newest first"]
+    for drill in shown:
+        incident = drill.incident
+        state = "still running" if incident.resolved_at is None else incident.status.capitalize()
         lines.append(
-            f"• *{incident.ref}* · {escape(severity_label(playbook, incident.severity))} · "
-            f"{channel_link(incident.channel_id)} · {incident.status.capitalize()} · "
-            f"{escape(incident.title)} · declared {clock_time(incident.declared_at, playbook.zone)} by "
-            f"{mention(incident.lead_id)} · {communicator}"
+            f"• *{incident.ref}* · {day_and_time(incident.declared_at, zone)} · "
+            f"{escape(severity_label(domain.playbook, incident.severity))} · {escape(incident.title)} · "
+            f"{state} · *{drill.score}*"
         )
+    if older:
+        lines.append(f"…and {older} older {'drill' if older == 1 else 'drills'}.")
     return "\n".join(lines)

@@ -27,6 +27,7 @@ class _Declaration:
     title: str
     communicator: str | None
     impact: str
+    drill: bool
 
 
 def register(app: App, *, domain: Domain) -> None:
@@ -42,7 +43,9 @@ def register(app: App, *, domain: Domain) -> None:
         """
         form = _declaration(view)
         try:
-            incidents.check_declaration(channel_id=form.channel_id, severity=form.severity, title=form.title)
+            incidents.check_declaration(
+                channel_id=form.channel_id, severity=form.severity, title=form.title, drill=form.drill
+            )
             if form.communicator and not is_user_id(form.communicator):
                 raise UserError("Pick the communicator from the list of people.", field=ids.COMMUNICATOR_BLOCK)
             if form.impact.strip():
@@ -66,6 +69,7 @@ def register(app: App, *, domain: Domain) -> None:
                 title=form.title,
                 communicator_id=form.communicator,
                 impact=form.impact,
+                drill=form.drill,
             )
 
     def update_ack(ack: Ack, view: dict[str, Any]) -> None:
@@ -131,13 +135,28 @@ def _declaration(view: dict[str, Any]) -> _Declaration:
         raise MalformedRequest("a declare submission without the severity and title fields")
     option = values[ids.SEVERITY_BLOCK].get(ids.SEVERITY_ACTION, {}).get("selected_option") or {}
     communicator = values.get(ids.COMMUNICATOR_BLOCK, {}).get(ids.COMMUNICATOR_ACTION, {}).get("selected_user")
+    channel_id, drill = _declared_where(str(view.get("private_metadata") or ""))
     return _Declaration(
-        channel_id=view["private_metadata"],
+        channel_id=channel_id,
+        drill=drill,
         severity=str(option.get("value") or ""),
         title=_text(values, ids.TITLE_BLOCK, ids.TITLE_ACTION),
         communicator=communicator,
         impact=_text(values, ids.IMPACT_BLOCK, ids.IMPACT_ACTION),
     )
+
+
+def _declared_where(metadata: str) -> tuple[str, bool]:
+    """The modal's channel, and whether it declares a drill: a drill's metadata is JSON, a declaration's the channel."""
+    if not metadata.startswith("{"):
+        return metadata, False
+    try:
+        parsed = json.loads(metadata)
+    except ValueError as error:
+        raise MalformedRequest("a declare submission whose private_metadata is not JSON") from error
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("channel"), str):
+        raise MalformedRequest("a declare submission whose private_metadata names no channel")
+    return parsed["channel"], parsed.get("drill") is True
 
 
 def _text_errors(view: dict[str, Any], message: str) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -119,19 +120,26 @@ def nomination_prompt(incident_id: int, prompt: str) -> Message:
     return Message(text=prompt, blocks=[block.to_dict()])
 
 
-def declare_modal(*, channel_id: str, playbook: Playbook) -> dict[str, Any]:
-    """The modal that `/incident declare` with no arguments opens."""
+DRILL_MODAL_NOTE = (
+    ":test_tube: *This is a DRILL.* The whole flow runs for real (communicator, drafts, approvals, the support "
+    "team's mirror, reminders, follow-ups), and every message says DRILL. Nothing reaches customers."
+)
+
+
+def declare_modal(*, channel_id: str, playbook: Playbook, drill: bool = False) -> dict[str, Any]:
+    """The modal that `/incident declare` (or `/incident drill`) with no arguments opens."""
     options = [
         Option(value=name, text=severity_label(playbook, name)[:OPTION_LIMIT]) for name in playbook.severity_names()
     ]
     view = View(
         type="modal",
         callback_id=ids.DECLARE_VIEW,
-        private_metadata=channel_id,
-        title=PlainTextObject(text="Declare an incident"),
-        submit=PlainTextObject(text="Declare"),
+        private_metadata=json.dumps({"channel": channel_id, "drill": True}) if drill else channel_id,
+        title=PlainTextObject(text="Start a DRILL" if drill else "Declare an incident"),
+        submit=PlainTextObject(text="Start the drill" if drill else "Declare"),
         close=PlainTextObject(text="Cancel"),
         blocks=[
+            *([SectionBlock(text=MarkdownTextObject(text=DRILL_MODAL_NOTE))] if drill else []),
             InputBlock(
                 block_id=ids.SEVERITY_BLOCK,
                 label=PlainTextObject(text="Severity"),

@@ -58,11 +58,13 @@ def template_samples(playbook: Playbook) -> dict[str, list[dict[str, object]]]:
                 "escalate_people": contacts.people if contacts else [],
                 "escalate_email": contacts.email if contacts else None,
                 "lead": _LEAD,
+                "drill": drill,
             }
             for level in playbook.severities.values()
             for impact, briefing_from in ((None, None), (_IMPACT, "INC-41"))
             for declared_as in (None, playbook.severity_names()[-1])
             for resolved in (None, due)
+            for drill in (False, True)
         ],
         **_mirror_samples(playbook, incident, due),
         "communicator_dm.md.j2": [

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Column, DateTime, Index, Integer, String, Text, false, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.vocabulary import POSTMORTEM_URL_LIMIT, TITLE_LIMIT, EntryKind, EntryState, OutboxState
 
@@ -105,11 +106,28 @@ class Incident(SQLModel, table=True):
     email_prevention: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # When the follow-ups' deadline passed and the checklist and audit were refreshed to say so (claimed once).
     audit_settled_at: datetime | None = _when(nullable=True)
+    # A rehearsal: the whole flow runs, every message says DRILL, and nothing reaches customers or the metrics.
+    drill: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
     @property
     def ref(self) -> str:
         """The human reference, INC-<id>."""
         return f"INC-{self.id}"
+
+    @property
+    def customer_facing(self) -> bool:
+        """Whether anything customers see (status page, feeds, webhooks, emails) may carry it: never a drill."""
+        return not self.drill
+
+
+def real_incidents() -> SelectOfScalar[Incident]:
+    """Incidents customers may hear about and metrics count: every one but the drills."""
+    return select(Incident).where(col(Incident.drill).is_(False))
+
+
+def drills() -> SelectOfScalar[Incident]:
+    """The drills only."""
+    return select(Incident).where(col(Incident.drill).is_(True))
 
 
 class TimelineEvent(SQLModel, table=True):
