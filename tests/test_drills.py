@@ -163,6 +163,8 @@ def test_a_real_incident_declared_over_a_drill_stands_the_drill_down(warroom: Ha
     warroom.wait_until(lambda: [e for e in warroom.entries() if e.incident_id == real.id and e.drafted_by])
     real_messages = [c for c in _chat(warroom) if "INC-2" in c.text]
     assert real_messages and all("DRILL" not in c.everything for c in real_messages)
+    warroom.command("audit INC-1", response="audit")
+    assert warroom.fake.wait_response("audit")[0].text.startswith("DRILL — Trust audit for INC-1: ")
 
 
 def test_a_drill_cannot_start_beside_an_open_incident_or_drill(warroom: Harness) -> None:

@@ -14,6 +14,7 @@ from bot.incidents.flows import Flows
 from bot.incidents.story import Told, lines
 from bot.playbook import Playbook
 from bot.render.blocks import Message
+from bot.render.drills import PREFIX as DRILL_PREFIX
 from bot.render.followups import audit_message
 from bot.render.text import escape
 from bot.store.models import Entry, Incident
@@ -31,7 +32,8 @@ def audit_shown(incident: Incident, result: Audit) -> Message:
     """The audit as a message."""
     answers = [(a.state, a.question, escape(a.evidence)) for a in result.answers]
     pending = f", {result.pending} not yet due" if result.pending else ""
-    title = f"Trust audit for {incident.ref}: {result.passed} of {len(result.answers)}{pending}"
+    drill = DRILL_PREFIX if incident.drill else ""  # asked with `/incident audit`: a drill's says so too
+    title = f"{drill}Trust audit for {incident.ref}: {result.passed} of {len(result.answers)}{pending}"
     return audit_message(title=title, answers=answers, metrics=result.metrics)
 
 
