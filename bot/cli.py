@@ -25,9 +25,23 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--offline", action="store_true", help="validate only the settings and the playbook")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="bring the schema up to date")
+    sandbox = sub.add_parser(
+        "sandbox", help="try Warroom in a browser with no Slack workspace: a built-in Slack stand-in on loopback"
+    )
+    sandbox.add_argument("--port", type=_port, default=3000, help="the page's port on 127.0.0.1 (default 3000)")
+    sandbox.add_argument(
+        "--speed", type=_speed, default=1.0, help="run the playbook's clock this many times faster, e.g. 30 for a drill"
+    )
+    sandbox.add_argument(
+        "--db", type=Path, default=Path("warroom-sandbox.db"), help="the SQLite file (default ./warroom-sandbox.db)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every tick, twice a second
+    if args.command == "sandbox":
+        from bot.sandbox.main import serve
+
+        return serve(port=args.port, speed=args.speed, db=args.db)
 
     try:
         settings = load_settings()
@@ -105,6 +119,26 @@ def _run(settings: Settings) -> int:
 
     WarroomServer(settings).run()
     return 0
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"expected a port number from 1 to 65535 (or 0 for any free one), not {value!r}"
+        )
+    return int(value)
+
+
+def _speed(value: str) -> float:
+    try:
+        speed = float(value)
+    except ValueError:
+        speed = 0.0
+    if not 0.1 <= speed <= 1000:
+        raise argparse.ArgumentTypeError(
+            f"expected a speed from 0.1 to 1000 (30 runs a 15-minute cadence in 30 s), not {value!r}"
+        )
+    return speed
 
 
 def _indent(text: str) -> str:

@@ -1,0 +1,187 @@
+"""`warroom sandbox`: the real Warroom against a built-in Slack stand-in, with a page to try it in a browser.
+
+The same Bolt app, flows, database code, outbox, delivery worker and scheduler run as in production. The
+stand-in sends them signed requests over loopback and answers their Web API calls; nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlmodel import Session, func, select
+
+from bot.clock import ScaledClock
+from bot.config import Settings
+from bot.playbook import load_playbook
+from bot.runtime import Warroom, build
+from bot.sandbox import cast
+from bot.sandbox.door import BotDoor
+from bot.sandbox.panes import Panes
+from bot.sandbox.site import Site, page_html
+from bot.sandbox.web_api import WebApi
+from bot.sandbox.workspace import MIRROR, WAR_ROOM, Workspace
+from bot.server import EVENTS_PATH, wsgi_app
+from bot.store.db import make_engine, upgrade
+from bot.store.models import TimelineEvent
+
+log = logging.getLogger(__name__)
+HOST = "127.0.0.1"
+SERVE_POLL_SECONDS = 0.05  # how often a stopping server notices; serve_forever's default 0.5 s slows every stop
+
+
+class SandboxError(Exception):
+    """The sandbox cannot start; str() says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """`warroom sandbox`'s options."""
+
+    port: int = 3000
+    speed: float = 1.0
+    db: Path = Path("warroom-sandbox.db")
+    host: str = HOST
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args: Any) -> None:  # the page polls all the time; its requests are not news
+        pass
+
+
+@dataclass
+class Sandbox:
+    """A running sandbox: its URL, its workspace and the Warroom behind it."""
+
+    url: str
+    workspace: Workspace
+    warroom: Warroom
+    clock: ScaledClock
+    db: Path
+
+
+def refuse_real_workspace() -> None:
+    """Never touch a real workspace by mistake: a bot token in the environment means someone meant one."""
+    if os.environ.get("SLACK_BOT_TOKEN"):
+        raise SandboxError(
+            "SLACK_BOT_TOKEN is set in this shell, so this looks like a real workspace's environment. The sandbox "
+            "never talks to Slack; unset it first (env -u SLACK_BOT_TOKEN warroom sandbox)."
+        )
+
+
+@contextmanager
+def running(options: Options) -> Iterator[Sandbox]:
+    """Start the sandbox (database, Warroom, the bot's loopback endpoint, the page), and stop it all after."""
+    refuse_real_workspace()
+    page_server = _bind(options)
+    port = page_server.server_address[1]
+    url = f"http://{options.host}:{port}"
+    secret = secrets.token_hex(16)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' own keyword: no .env is read
+        slack_bot_token=f"xoxb-sandbox-{secrets.token_hex(8)}",
+        slack_signing_secret=secret,
+        slack_app_token=None,
+        slack_api_url=f"{url}/api/",
+        database_url=f"sqlite:///{options.db.resolve()}",
+        warroom_mirror_channel=MIRROR,
+    )
+    upgrade(settings.database_url)
+    clock = ScaledClock(options.speed, start=_resume_at(settings.database_url))
+    playbook = load_playbook(settings.warroom_playbook)
+    workspace = cast.workspace(clock)
+    api = WebApi(workspace, token=settings.slack_bot_token, url=url)
+    bot_server = make_server(HOST, 0, _placeholder, server_class=_Server, handler_class=_Quiet)
+    events_url = f"http://{HOST}:{bot_server.server_address[1]}{EVENTS_PATH}"
+    door = BotDoor(workspace, api, events_url=events_url, secret=secret, public_url=url)
+    people = [{"id": p.id, "name": p.name, "role": p.role, "home": cast.HOME[p.id]} for p in cast.PEOPLE]
+    progress_engine = make_engine(settings.database_url)
+
+    def time_now() -> str:
+        return clock.now().astimezone(playbook.zone).strftime("%H:%M %Z")
+
+    def page() -> str:
+        return page_html(people=people, guide=cast.GUIDE, speed=options.speed, now=time_now(), default_channel=WAR_ROOM)
+
+    def extras() -> dict[str, Any]:
+        return {"clock": time_now(), "progress": cast.progress(progress_engine, workspace)}
+
+    panes = Panes(workspace, zone=playbook.zone)
+    page_server.set_app(Site(api=api, door=door, panes=panes, page=page, extras=extras))
+    _serve(page_server)  # first: Bolt's App() asks the stand-in's auth.test as it is built
+    warroom = build(settings, clock=clock, playbook=playbook)
+    bot_server.set_app(_bot_app(warroom, secret))
+    _serve(bot_server)
+    warroom.start()
+    try:
+        yield Sandbox(url=f"{url}/", workspace=workspace, warroom=warroom, clock=clock, db=options.db)
+    finally:
+        page_server.shutdown()
+        warroom.stop()
+        bot_server.shutdown()
+        page_server.server_close()
+        bot_server.server_close()
+        progress_engine.dispose()
+
+
+def _serve(server: _Server) -> None:
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SERVE_POLL_SECONDS}, daemon=True).start()
+
+
+def _bind(options: Options) -> _Server:
+    """The page's server, bound before anything else starts, so a taken port fails at once and clearly."""
+    try:
+        return make_server(options.host, options.port, _placeholder, server_class=_Server, handler_class=_Quiet)
+    except OSError as error:
+        hint = f"another program uses port {options.port}: pick another with --port" if _taken(error) else str(error)
+        raise SandboxError(f"cannot listen on {options.host}:{options.port}: {hint}") from None
+
+
+def _taken(error: OSError) -> bool:
+    return error.errno in (98, 48, 10048)  # EADDRINUSE on Linux, macOS, Windows
+
+
+def _placeholder(_environ: Any, start_response: Any) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting\n"]
+
+
+def _bot_app(warroom: Warroom, secret: str) -> Any:
+    """Warroom's own HTTP endpoint, exactly as in production: signature checked, then Bolt."""
+    return wsgi_app(SlackRequestHandler(warroom.app, path=EVENTS_PATH), signing_secret=secret)
+
+
+def _resume_at(database_url: str) -> datetime:
+    """Where the sandbox's clock starts: now, or after the last thing recorded if a faster run got ahead."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            latest = session.exec(select(func.max(TimelineEvent.at))).one()
+    finally:
+        engine.dispose()
+    now = datetime.now(UTC)
+    return max(now, latest) if latest is not None else now
+
+
+def free_port() -> int:
+    """A free loopback port (for tests and `--port 0`)."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
