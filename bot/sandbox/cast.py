@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from sqlmodel import Session, distinct, select
+from sqlmodel import Session, select
 
 from bot.clock import Clock
 from bot.sandbox.workspace import (
@@ -127,7 +127,7 @@ _FOLLOW_UPS = (Event.EMAIL_SENT, Event.CREDITS_DECIDED, Event.POSTMORTEM_LINKED,
 def progress(engine: Engine, space: Workspace) -> dict[str, bool]:
     """Which guide steps the sandbox's record shows done."""
     with Session(engine) as session:
-        kinds = set(session.exec(select(distinct(TimelineEvent.kind))))
+        kinds = set(session.exec(select(TimelineEvent.kind).distinct()))
     with space.lock:
         mirrored = any(m.get("user") == BOT for m in space.conversations[MIRROR].messages)
     return {

@@ -276,7 +276,7 @@ def state_values(fields: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "value": value,
         }
         slot = values.setdefault(block, {})
-        if kind == "plain_text_input":
+        if kind in ("plain_text_input", "url_text_input", "email_text_input", "number_input"):
             slot[action] = {"type": kind, "value": value}
         elif kind in ("users_select", "conversations_select", "channels_select"):
             key = {"users_select": "selected_user"}.get(kind, "selected_conversation")
