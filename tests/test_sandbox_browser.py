@@ -77,7 +77,16 @@ def test_a_whole_p1_in_the_browser(sandbox: Sandbox) -> None:
         page.locator('#guide li[data-step="nominate"].done').wait_for(timeout=WAIT_MS)
         screenshot(page, "02-declared-and-named")
 
+        # The draft card waits in the war room, in the thread under the incident card.
+        be(page, COMMUNICATOR, channel="CWARROOM1")
+        message(page, "INC-1 · P1").locator(".replies").click()
+        pending = page.locator("#thread .msg", has_text="Draft update for INC-1").last
+        pending.get_by_role("button", name="Approve").wait_for(timeout=WAIT_MS)
+        page.locator("#thread .msg", has_text="Draft update for INC-1").last.scroll_into_view_if_needed()
+        screenshot(page, "03-war-room-with-a-draft-card")
+
         # The communicator edits Warroom's automatic draft in the modal.
+        page.click(".thread-close")
         be(page, COMMUNICATOR, channel=dm(COMMUNICATOR))
         draft = message(page, "Draft update for INC-1")
         draft.get_by_role("button", name="Edit").click()
@@ -95,7 +104,7 @@ def test_a_whole_p1_in_the_browser(sandbox: Sandbox) -> None:
         # Let it go overdue at drill speed: five playbook minutes are five seconds here.
         overdue = message(page, "Update overdue")
         assert "INC-1" in overdue.inner_text()
-        screenshot(page, "03-overdue-in-the-communicators-dm")
+        screenshot(page, "04-overdue-in-the-communicators-dm")
 
         # Approve it; it goes to the war room and the support team's mirror.
         approve = page.locator("#conversation .msg", has_text="Draft update for INC-1").last
@@ -107,7 +116,7 @@ def test_a_whole_p1_in_the_browser(sandbox: Sandbox) -> None:
         card = message(page, "INC-1 · P1")
         card.locator(".replies").click()
         page.locator("#thread .msg", has_text="Card payments fail at checkout").last.wait_for(timeout=WAIT_MS)
-        screenshot(page, "04-war-room-with-the-feed-thread")
+        screenshot(page, "05-war-room-with-the-feed-thread")
 
         # The support lead sees the mirror: the approved words, with the reference, nothing to type into.
         be(page, SUPPORT_LEAD, channel=MIRROR)
@@ -120,7 +129,7 @@ def test_a_whole_p1_in_the_browser(sandbox: Sandbox) -> None:
         mirrored.wait_for(timeout=WAIT_MS)
         assert "INC-1" in page.locator("#thread").inner_text()
         assert "Card payments failing at checkout" not in page.locator("#thread").inner_text(), "no internal title"
-        screenshot(page, "05-mirror")
+        screenshot(page, "06-mirror")
 
         # A responder's draft is rejected by the communicator, with a reason.
         be(page, LEAD, channel="CWARROOM1")
@@ -134,7 +143,7 @@ def test_a_whole_p1_in_the_browser(sandbox: Sandbox) -> None:
         modal.locator('button[type="submit"]').click()
         page.locator("#modal-layer").wait_for(state="hidden", timeout=WAIT_MS)
         message(page, "Rejected")
-        screenshot(page, "06-rejected")
+        screenshot(page, "07-rejected")
 
         # The declare form checks on the ack: a second incident in this war room is refused beside the title.
         be(page, LEAD, channel="CWARROOM1")
@@ -146,7 +155,7 @@ def test_a_whole_p1_in_the_browser(sandbox: Sandbox) -> None:
         error = modal.locator(".bk-error")
         error.wait_for(timeout=WAIT_MS)
         assert "INC-1" in error.inner_text()
-        screenshot(page, "07-declare-form-error")
+        screenshot(page, "08-declare-form-error")
         modal.locator(".bk-close").click()
         page.locator("#modal-layer").wait_for(state="hidden", timeout=WAIT_MS)
 
@@ -185,7 +194,7 @@ def test_a_whole_p1_in_the_browser(sandbox: Sandbox) -> None:
         modal.locator("input").first.fill("https://wiki.example.com/postmortems/inc-1")
         modal.locator('button[type="submit"]').click()
         page.locator("#modal-layer").wait_for(state="hidden", timeout=WAIT_MS)
-        screenshot(page, "08-follow-ups")
+        screenshot(page, "09-follow-ups")
         page.locator('#guide li[data-step="followups"].done').wait_for(timeout=WAIT_MS)
         page.wait_for_function(
             "before => { const m = [...document.querySelectorAll('#thread .msg')]"
@@ -193,4 +202,4 @@ def test_a_whole_p1_in_the_browser(sandbox: Sandbox) -> None:
             arg=before,
             timeout=WAIT_MS,
         )
-        screenshot(page, "08-follow-ups")
+        screenshot(page, "09-follow-ups")

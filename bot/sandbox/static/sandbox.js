@@ -43,12 +43,16 @@
     conversation.innerHTML = view.conversation;
     if (atBottom) conversation.scrollTop = conversation.scrollHeight;
     const thread = $("#thread");
+    const opened = thread.hidden && Boolean(view.thread);
+    const threadAtBottom = thread.scrollHeight - thread.scrollTop - thread.clientHeight < 40;
     thread.hidden = !view.thread;
     thread.innerHTML = view.thread || "";
+    if (opened || threadAtBottom) thread.scrollTop = thread.scrollHeight; // the newest reply in view, as in Slack
     if (!view.thread) state.thread = "";
     const head = conversation.querySelector(".conv-head");
     const canPost = !head || head.dataset.canPost === "yes";
     $("#compose").disabled = !canPost;
+    document.querySelector(".send").disabled = !canPost;
     $("#compose").placeholder = canPost
       ? "Message " + (head ? head.dataset.name : "") + " — try /incident help"
       : "You can read this channel, not post in it";
@@ -275,8 +279,21 @@
   $("#guide-close").addEventListener("click", () => showGuide(false));
   $("#guide-open").addEventListener("click", () => showGuide(true));
 
+  // A permalink (#C123/1790000000.000100) opens that conversation, and the message's thread if it has one.
+  function followHash() {
+    const match = /^#([CDG][A-Z0-9]+)(?:\/([0-9.]+))?$/.exec(location.hash);
+    if (!match) return false;
+    state.channel = match[1];
+    state.thread = match[2] || "";
+    remember("channel:" + state.me, state.channel);
+    refresh();
+    return true;
+  }
+  window.addEventListener("hashchange", followHash);
+
   showGuide(remembered("guide", "shown") === "shown");
   const known = Array.from($("#person").options).map((o) => o.value);
   const me = remembered("me", document.body.dataset.defaultPerson);
   choosePerson(known.includes(me) ? me : document.body.dataset.defaultPerson);
+  followHash();
 })();
