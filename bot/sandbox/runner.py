@@ -6,6 +6,7 @@ stand-in sends them signed requests over loopback and answers their Web API call
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -75,6 +76,7 @@ class Sandbox:
     warroom: Warroom
     clock: ScaledClock
     db: Path
+    door: BotDoor  # the bot's events URL and the Web API stand-in (`door.api`), for tests
 
 
 def refuse_real_workspace() -> None:
@@ -123,6 +125,8 @@ def running(options: Options) -> Iterator[Sandbox]:
     def extras() -> dict[str, Any]:
         return {"clock": time_now(), "progress": cast.progress(progress_engine, workspace)}
 
+    keeper = Keeper(workspace, path=options.db.with_name(options.db.name + ".slack.json"))
+    keeper.load()
     panes = Panes(workspace, zone=playbook.zone)
     page_server.set_app(Site(api=api, door=door, panes=panes, page=page, extras=extras))
     _serve(page_server)  # first: Bolt's App() asks the stand-in's auth.test as it is built
@@ -130,15 +134,54 @@ def running(options: Options) -> Iterator[Sandbox]:
     bot_server.set_app(_bot_app(warroom, secret))
     _serve(bot_server)
     warroom.start()
+    keeper.start()
     try:
-        yield Sandbox(url=f"{url}/", workspace=workspace, warroom=warroom, clock=clock, db=options.db)
+        yield Sandbox(url=f"{url}/", workspace=workspace, warroom=warroom, clock=clock, db=options.db, door=door)
     finally:
+        warroom.stop()  # first: its lazy listeners and worker still call the Web API stand-in behind the page server
         page_server.shutdown()
-        warroom.stop()
         bot_server.shutdown()
         page_server.server_close()
         bot_server.server_close()
         progress_engine.dispose()
+
+
+class Keeper:
+    """Keeps what the stand-in's Slack holds in a JSON file beside the database, so a restart shows it again."""
+
+    def __init__(self, workspace: Workspace, *, path: Path) -> None:
+        self.workspace = workspace
+        self.path = path
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sandbox-keeper", daemon=True)
+
+    def load(self) -> None:
+        if self.path.exists():
+            try:
+                self.workspace.restore(json.loads(self.path.read_text(encoding="utf-8")))
+            except (ValueError, OSError) as error:
+                log.warning("could not read %s (%s); the workspace starts empty", self.path, error)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.save()
+
+    def save(self) -> None:
+        partial = self.path.with_name(self.path.name + ".partial")
+        partial.write_text(self.workspace.snapshot(), encoding="utf-8")
+        partial.replace(self.path)  # atomic: a crash mid-write never leaves half a file
+
+    def _run(self) -> None:
+        saved = self.workspace.version
+        while not self._stop.is_set():
+            now = self.workspace.wait(saved, timeout=0.5)
+            if now != saved:
+                self.save()
+                saved = now
 
 
 def _serve(server: _Server) -> None:

@@ -6,7 +6,7 @@ renders from it. One lock guards it all, and every change bumps `version` so the
 
 from __future__ import annotations
 
-import itertools
+import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,7 +117,7 @@ class Workspace:
         self.version = 0
         self.lock = threading.RLock()
         self._changed = threading.Condition(self.lock)
-        self._ids = itertools.count(1)
+        self._next_id = 1
         self._last_ts = 0.0
 
     # -- who and where -----------------------------------------------------------------------------------
@@ -147,7 +147,9 @@ class Workspace:
     # -- changes -----------------------------------------------------------------------------------------
 
     def new_id(self, prefix: str) -> str:
-        return f"{prefix}{next(self._ids):08d}"
+        with self.lock:
+            number, self._next_id = self._next_id, self._next_id + 1
+        return f"{prefix}{number:08d}"
 
     def new_ts(self) -> str:
         """A message timestamp from the sandbox's clock, unique and increasing, as Slack's are per channel."""
@@ -236,6 +238,32 @@ class Workspace:
                         del self.ephemerals[index]
                     else:
                         ephemeral.text, ephemeral.blocks = text, blocks
+        self.changed()
+
+    # -- keeping it across restarts -----------------------------------------------------------------------
+
+    def snapshot(self) -> str:
+        """What Slack would still hold after the sandbox stops, as JSON: the messages and files (not ephemerals or
+        modals). Serialised under the lock, so no message changes while it is written."""
+        with self.lock:
+            return json.dumps(
+                {
+                    "messages": {c.id: c.messages for c in self.conversations.values() if c.messages},
+                    "files": self.files,
+                    "next_id": self._next_id,
+                    "last_ts": self._last_ts,
+                }
+            )
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """Take back a snapshot; conversations that no longer exist are skipped."""
+        with self.lock:
+            for channel, messages in (saved.get("messages") or {}).items():
+                if channel in self.conversations and isinstance(messages, list):
+                    self.conversations[channel].messages = messages
+            self.files.update(saved.get("files") or {})
+            self._next_id = max(self._next_id, int(saved.get("next_id") or 1))
+            self._last_ts = max(self._last_ts, float(saved.get("last_ts") or 0))
         self.changed()
 
     # -- modals ------------------------------------------------------------------------------------------
