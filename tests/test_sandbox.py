@@ -42,7 +42,8 @@ LEE_DM = "D" + SUPPORT_LEAD[1:]
 def test_a_whole_p1_through_the_page(tmp_path: Path) -> None:
     with sandbox(tmp_path) as box:
         assert do(box, LEAD, "command", WAR_ROOM, text=f"declare P1 {TITLE}") == (200, {"ok": True})
-        pane = showing(box, LEAD, WAR_ROOM, "INC-1 · P1 · Full outage")
+        showing(box, LEAD, WAR_ROOM, "INC-1 · P1 · Full outage")
+        pane = showing(box, LEAD, WAR_ROOM, ids.NOMINATE_ACTION)  # the picker comes on its own, just after
         assert f"<strong>{TITLE}</strong>" in pane
         picker, ephemeral = element(pane, ids.NOMINATE_ACTION)
         assert picker == {"type": "users_select", "block_id": "nominate:1", "action_id": ids.NOMINATE_ACTION}
@@ -92,6 +93,7 @@ def test_a_whole_p1_through_the_page(tmp_path: Path) -> None:
         approve_resolution, ts = until(resolution, "the resolution draft")
         assert approve_resolution["block_id"] == "entry:2"
         assert do(box, COMMUNICATOR, "click", SAM_DM, ts=ts, act=approve_resolution, label="Approve")[0] == 200
+        pane = showing(box, LEAD, WAR_ROOM, 'class="replies" data-thread="')
         replies = re.search(r'data-ts="([^"]+)">.*?INC-1 · P1.*?data-thread="([^"]+)"', pane, re.S)
         assert replies is not None and replies.group(1) == replies.group(2)  # the card's "N replies" opens its thread
         card_ts = replies.group(2)

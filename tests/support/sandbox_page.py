@@ -36,7 +36,8 @@ def post_json(url: str, body: bytes | dict[str, Any], headers: dict[str, str] | 
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+        with error:
+            return error.code, json.loads(error.read() or b"null")
 
 
 def do(box: Sandbox, who: str, kind: str, channel: str = "", **fields: Any) -> tuple[int, Any]:
