@@ -95,6 +95,19 @@ def test_the_briefing_is_posted_once_then_linked_and_again_when_it_changes(datab
     assert sorted(carriers) == [1, 3]
 
 
+def test_a_briefing_whose_message_is_gone_does_not_stop_the_next_activation(warroom: Harness) -> None:
+    warroom.declare("P1 Checkout API returning 500s")
+    settled(warroom)
+    warroom.fake.delete_message(MIRROR, activation_ts(warroom, 1))  # deleted by someone, or by a retention policy
+
+    warroom.declare("P2 Search is slow", channel=OTHER_ROOM)
+    settled(warroom)
+
+    posted = [c for c in warroom.fake.received("chat.postMessage", channel=MIRROR) if c.text.startswith(":warning:")]
+    assert len(posted) == 1, "posted once, not given up on"
+    assert "Open it in the channel" not in str(posted[0].blocks), "without a link to a message that is gone"
+
+
 @pytest.mark.parametrize(
     ("escalate_to", "problem"),
     [

@@ -24,6 +24,7 @@ from bot.store.db import session_scope
 from bot.store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
+_LINK_GONE = frozenset({"message_not_found", "channel_not_found", "not_in_channel", "is_archived"})
 
 # Slack is busy, or the token is being fixed: try again later.
 _TRANSIENT = UNREACHABLE | {
@@ -222,8 +223,9 @@ class DeliveryWorker:
         parent_ts: str | None,
     ) -> tuple[str, str | None]:
         blocks = list(row.blocks)
-        if link_to is not None:
-            blocks.append(self._link_block(*link_to))
+        link = self._link_block(row.id, *link_to) if link_to is not None else None
+        if link is not None:
+            blocks.append(link)
         if row.purpose == outbox.EPHEMERAL:
             assert row.user_id is not None
             self._client.chat_postEphemeral(channel=row.channel_id, user=row.user_id, text=row.text, blocks=blocks)
@@ -265,8 +267,20 @@ class DeliveryWorker:
                 raise _LeaseLost()
             outbox.reserved(session, fresh, file_id=file_id)
 
-    def _link_block(self, channel: str, ts: str) -> dict[str, Any]:
-        permalink = self._client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    def _link_block(self, row_id: int | None, channel: str, ts: str) -> dict[str, Any] | None:
+        """A link to the message the row refers to; none when that message is gone (deleted, or past retention)."""
+        try:
+            permalink = self._client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+        except SlackApiError as error:
+            if error_code(error) not in _LINK_GONE:
+                raise
+            log.warning(
+                "outbox %s: the message it links to (%s in %s) is gone; posting it without the link",
+                row_id,
+                ts,
+                channel,
+            )
+            return None
         return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{permalink}|Open it in the channel>"}]}
 
     # -- settling -------------------------------------------------------------------------------------------

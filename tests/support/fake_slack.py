@@ -338,6 +338,9 @@ class FakeSlack(Conversations):
         if method == "conversations.info":
             return self._info(str(params.get("channel") or ""))
         if method == "chat.getPermalink":
+            with self._lock:  # Slack links only to a message that exists
+                if self._message(str(params.get("channel") or ""), str(params.get("message_ts") or "")) is None:
+                    return {"ok": False, "error": "message_not_found"}
             ts = str(params.get("message_ts", "")).replace(".", "")
             return {
                 "ok": True,
