@@ -106,6 +106,14 @@ def test_a_whole_p1_in_the_browser(sandbox: Sandbox) -> None:
         assert "INC-1" in overdue.inner_text()
         screenshot(page, "04-overdue-in-the-communicators-dm")
 
+        # Its link opens the draft where it waits, in this page: the war room, in the card's thread.
+        overdue.get_by_role("link", name="Open it in the channel").click()
+        page.wait_for_selector('#conversation .conv-head[data-channel="CWARROOM1"]', timeout=WAIT_MS)
+        page.locator("#thread .msg", has_text="Draft update for INC-1").last.wait_for(timeout=WAIT_MS)
+        assert "INC-1 · P1" in page.locator("#thread .msg").first.inner_text(), "the whole thread, from the card"
+        assert len(page.context.pages) == 1, "not in a new tab"
+        be(page, COMMUNICATOR, channel=dm(COMMUNICATOR))
+
         # Approve it; it goes to the war room and the support team's mirror.
         approve = page.locator("#conversation .msg", has_text="Draft update for INC-1").last
         approve.get_by_role("button", name="Approve").click()
@@ -128,6 +136,7 @@ def test_a_whole_p1_in_the_browser(sandbox: Sandbox) -> None:
         mirrored = page.locator("#thread .msg", has_text="Card payments fail at checkout").last
         mirrored.wait_for(timeout=WAIT_MS)
         assert "INC-1" in page.locator("#thread").inner_text()
+        page.locator('#guide li[data-step="mirror"].done').wait_for(timeout=WAIT_MS)
         assert "Card payments failing at checkout" not in page.locator("#thread").inner_text(), "no internal title"
         screenshot(page, "06-mirror")
 

@@ -144,10 +144,11 @@ class Notices:
         )
         if entry.kind != RESOLUTION:
             footer += (
-                f" Approving posts it here and to the support team's mirror; the next update is due {cadence} later."
+                " Approving posts it to the war room and the support team's mirror;"
+                f" the next update is due {cadence} later."
             )
         else:
-            footer += " Approving posts it here and to the mirror, and closes the incident."
+            footer += " Approving posts it to the war room and the mirror, and closes the incident."
         decided = self._decided(incident, entry, holder=holder)
         assert entry.id is not None
         warnings = [escape(w) for w in check(entry.text, self.playbook.wording)]

@@ -100,7 +100,8 @@ GUIDE = (
         "See what support sees",
         "Lee, the support team lead",
         SUPPORT_LEAD,
-        "Open #support-mirror: the briefing (what agents may promise, what to escalate) and the approved entry.",
+        "Open #support-mirror: the activation notice carries the briefing (what agents may promise, what to "
+        "escalate); open its replies to read the approved entry.",
         "Agents work from the most recent update, not from inference.",
     ),
     Step(
@@ -117,7 +118,8 @@ GUIDE = (
         "Do the follow-ups",
         "Sam",
         COMMUNICATOR,
-        "In the thread under the card in #war-room: the customer email, credits, the postmortem.",
+        "Open the replies under the card in #war-room: the follow-up checklist. Add the postmortem's link; an "
+        "incident that lasted 30 min or more also owes the customer email, and one past its SLA, credits.",
         "Customers who get a proactive follow-up stay; offer the credit before anyone has to ask.",
     ),
 )
@@ -125,16 +127,21 @@ _FOLLOW_UPS = (Event.EMAIL_SENT, Event.CREDITS_DECIDED, Event.POSTMORTEM_LINKED,
 
 
 def progress(engine: Engine, space: Workspace) -> dict[str, bool]:
-    """Which guide steps the sandbox's record shows done."""
+    """Which guide steps the sandbox's record shows done (the mirror's: the support lead has read an entry there)."""
     with Session(engine) as session:
         kinds = set(session.exec(select(TimelineEvent.kind).distinct()))
     with space.lock:
-        mirrored = any(m.get("user") == BOT for m in space.conversations[MIRROR].messages)
+        read = space.read_threads.get(SUPPORT_LEAD, set())
+        mirror = space.conversations[MIRROR]
+        entry_read = any(
+            m.get("thread_ts") in read and m.get("thread_ts") != m["ts"] and m.get("user") == BOT
+            for m in mirror.messages
+        )
     return {
         "declare": Event.DECLARED in kinds,
         "nominate": Event.COMMUNICATOR_NOMINATED in kinds,
         "approve": Event.APPROVED in kinds,
-        "mirror": mirrored and Event.APPROVED in kinds,
+        "mirror": Event.APPROVED in kinds and entry_read,
         "resolve": Event.RESOLVED in kinds,
         "followups": any(kind in kinds for kind in _FOLLOW_UPS),
     }

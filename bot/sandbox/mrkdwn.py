@@ -47,6 +47,19 @@ EMOJI: Mapping[str, str] = {
     "fire": "🔥",
     "eyes": "👀",
     "tada": "🎉",
+    "test_tube": "🧪",
+    "mag": "🔍",
+    "bell": "🔔",
+    "clipboard": "📋",
+    "link": "🔗",
+    "calendar": "📆",
+    "lock": "🔒",
+    "mega": "📣",
+    "speech_balloon": "💬",
+    "no_entry": "⛔",
+    "stopwatch": "⏱️",
+    "construction": "🚧",
+    "checkered_flag": "🏁",
 }
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")

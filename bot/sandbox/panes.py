@@ -106,9 +106,11 @@ class Panes:
         )
 
     def _thread(self, conversation: Conversation, thread_ts: str, *, me: str) -> str:
-        parent = conversation.find(thread_ts)
-        if parent is None:
+        asked = conversation.find(thread_ts)
+        if asked is None:
             return ""
+        thread_ts = str(asked.get("thread_ts") or asked["ts"])  # a reply's link opens its whole thread
+        parent = conversation.find(thread_ts) or asked
         replies = [self._shown(m) for m in conversation.messages if m.get("thread_ts") == thread_ts and m is not parent]
         return (
             pages()

@@ -93,7 +93,11 @@ class Site:
         since = _one(query, "since")
         if since.lstrip("-").isdigit():
             self.panes.workspace.wait(int(since), LONG_POLL_SECONDS)
-        state = self.panes.state(me=me, channel=_one(query, "c"), thread_ts=_one(query, "thread") or None)
+        thread = _one(query, "thread") or None
+        if thread:
+            with self.panes.workspace.lock:
+                self.panes.workspace.read_threads.setdefault(me, set()).add(thread)
+        state = self.panes.state(me=me, channel=_one(query, "c"), thread_ts=thread)
         return {**state, **self.extras()}
 
     def _do(self, asked: dict[str, Any]) -> None:

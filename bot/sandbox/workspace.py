@@ -114,6 +114,7 @@ class Workspace:
         self.ephemerals: list[Ephemeral] = []
         self.views: dict[str, list[OpenView]] = {}  # a stack per person: views.push adds, closing pops
         self.files: dict[str, dict[str, Any]] = {}
+        self.read_threads: dict[str, set[str]] = {}  # the threads each person has opened (for the guide)
         self.version = 0
         self.lock = threading.RLock()
         self._changed = threading.Condition(self.lock)

@@ -38,6 +38,7 @@
       remember("channel:" + state.me, state.channel);
     }
     $("#sidebar").innerHTML = view.sidebar;
+    markUnread();
     const conversation = $("#conversation");
     const atBottom = conversation.scrollHeight - conversation.scrollTop - conversation.clientHeight < 40;
     conversation.innerHTML = view.conversation;
@@ -83,10 +84,24 @@
     if (first) first.focus();
   }
 
-  function markGuide(progress) {
-    document.querySelectorAll("#guide li[data-step]").forEach((item) => {
-      item.classList.toggle("done", Boolean(progress[item.dataset.step]));
+  // The sidebar's badges count what this person has not seen yet in each conversation.
+  function markUnread() {
+    document.querySelectorAll("#sidebar [data-channel-link]").forEach((link) => {
+      const badge = link.querySelector(".count");
+      const count = Number(badge ? badge.dataset.count : 0);
+      const key = "seen:" + state.me + ":" + link.dataset.channelLink;
+      if (link.dataset.channelLink === state.channel) remember(key, String(count));
+      const unread = count - Number(remembered(key, "0"));
+      if (badge) badge.textContent = unread > 0 ? String(unread) : "";
+      link.classList.toggle("unread", unread > 0);
     });
+  }
+
+  function markGuide(progress) {
+    const steps = document.querySelectorAll("#guide li[data-step]");
+    steps.forEach((item) => item.classList.toggle("done", Boolean(progress[item.dataset.step])));
+    const finished = Array.from(steps).every((item) => item.classList.contains("done"));
+    $("#guide-finished").hidden = !finished;
   }
 
   function escapeHtml(text) {
@@ -186,6 +201,13 @@
   }
 
   document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href]");
+    if (link && link.origin === location.origin && link.hash && link.pathname === "/") {
+      event.preventDefault(); // a permalink to a message in this sandbox: open it here, not in a new tab
+      location.hash = link.hash;
+      followHash();
+      return;
+    }
     const target = event.target.closest("[data-channel-link], .replies, .thread-close, [data-act], .bk-close, .try");
     if (!target) return;
     if (target.dataset.channelLink) {
