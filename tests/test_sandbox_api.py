@@ -70,6 +70,11 @@ def test_the_page_door_refuses_what_it_cannot_do_and_changes_nothing(tmp_path: P
             assert (status, answer) == (400, {"ok": False, "error": error})
         status, answer = post_json(box.url + "sandbox/do", b"{not json")
         assert status == 400 and answer["ok"] is False and answer["error"]
+        action = {"as": LEAD, "kind": "command", "channel": WAR_ROOM, "text": "declare P1 From another site"}
+        another_site = post_json(box.url + "sandbox/do", action, headers={"Origin": "https://evil.example"})
+        assert another_site == (400, {"ok": False, "error": "actions come only from the sandbox's own page"})
+        as_a_form = post_json(box.url + "sandbox/do", action, headers={"Content-Type": "text/plain"})
+        assert as_a_form == (400, {"ok": False, "error": "send the action as JSON, as the page does"})
         assert (box.workspace.version, [len(c.messages) for c in box.workspace.conversations.values()]) == before
 
         typed = "<!channel> <@ULEAD0001> & friends"

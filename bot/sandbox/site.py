@@ -70,6 +70,7 @@ class Site:
         if path == "/sandbox/state" and method == "GET":
             return _ok(self._state(parse_qs(str(environ.get("QUERY_STRING") or ""))))
         if path == "/sandbox/do" and method == "POST":
+            _same_origin(environ)
             self._do(_body_json(environ))
             return _ok({"ok": True})
         if path.startswith("/api/"):
@@ -171,6 +172,19 @@ def _one(query: dict[str, list[str]], key: str) -> str:
 def _escape(text: str) -> str:
     """What Slack does to what a person types: &, < and > become entities, so nothing typed is a mention."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _same_origin(environ: WSGIEnvironment) -> None:
+    """Only the page itself acts: a JSON request (another site's form or script cannot send one without asking
+    first), from this host, so no web page the person visits can act in their sandbox."""
+    if "application/json" not in str(environ.get("CONTENT_TYPE") or ""):
+        raise Refused("send the action as JSON, as the page does")
+    origin = str(environ.get("HTTP_ORIGIN") or "")
+    host = str(environ.get("HTTP_HOST") or "")
+    if origin and origin.split("://", 1)[-1] != host:
+        raise Refused("actions come only from the sandbox's own page")
+    if host.rsplit(":", 1)[0] not in ("127.0.0.1", "localhost", "[::1]"):
+        raise Refused("the sandbox answers on 127.0.0.1 only")
 
 
 def _body(environ: WSGIEnvironment) -> bytes:
