@@ -50,6 +50,15 @@ def message(page: Page, text: str) -> Locator:
     return found
 
 
+def drafted(page: Page, command: str, *, answer: str, draft: str) -> Locator:
+    """The lead drafts in the war room; the draft card, as it reaches the communicator's DM."""
+    be(page, LEAD, channel="CWARROOM1")
+    type_command(page, command)
+    message(page, answer)
+    be(page, COMMUNICATOR, channel=dm(COMMUNICATOR))
+    return message(page, draft)
+
+
 def dm(person: str) -> str:
     return "D" + person[1:]
 
@@ -141,11 +150,12 @@ def test_a_whole_p1_in_the_browser(sandbox: Sandbox) -> None:
         screenshot(page, "06-mirror")
 
         # A responder's draft is rejected by the communicator, with a reason.
-        be(page, LEAD, channel="CWARROOM1")
-        type_command(page, "/incident update The database vendor broke everything again")
-        message(page, "Drafted. The communicator has been asked to approve it.")
-        be(page, COMMUNICATOR, channel=dm(COMMUNICATOR))
-        vendor = message(page, "The database vendor broke everything again")
+        vendor = drafted(
+            page,
+            "/incident update The database vendor broke everything again",
+            answer="Drafted. The communicator has been asked to approve it.",
+            draft="The database vendor broke everything again",
+        )
         vendor.get_by_role("button", name="Reject").click()
         modal.wait_for(timeout=WAIT_MS)
         modal.locator("textarea, input[type=text]").first.fill("Blames a vendor; say what customers see instead.")
@@ -179,11 +189,12 @@ def test_a_whole_p1_in_the_browser(sandbox: Sandbox) -> None:
         assert "Slow dashboards" in message(page, "INC-2 · P2").inner_text()
 
         # Resolve with the cause; the communicator approves the resolution.
-        be(page, LEAD, channel="CWARROOM1")
-        type_command(page, "/incident resolve A configuration change sent card payments to a retired endpoint")
-        message(page, "Resolution drafted")
-        be(page, COMMUNICATOR, channel=dm(COMMUNICATOR))
-        resolution = message(page, "retired endpoint")
+        resolution = drafted(
+            page,
+            "/incident resolve A configuration change sent card payments to a retired endpoint",
+            answer="Resolution drafted",
+            draft="retired endpoint",
+        )
         resolution.get_by_role("button", name="Approve").click()
         if page.locator("#confirm").is_visible():
             page.locator("#confirm .confirm-ok").click()
