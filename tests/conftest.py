@@ -13,10 +13,12 @@ and holds the run up while the other workers sit idle.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -190,3 +192,29 @@ def warroom(database_url: str) -> Iterator[Harness]:
     """Warroom running against a fake Slack, on each database."""
     with running(database_url) as harness:
         yield harness
+
+
+@contextmanager
+def _machine_lock(tmp_path_factory: pytest.TempPathFactory, kind: int) -> Iterator[None]:
+    """A lock every xdist worker of this run shares (a file beside their temporary directories)."""
+    path = tmp_path_factory.getbasetemp().parent / "warroom-browser.lock"
+    with path.open("a") as held:
+        fcntl.flock(held, kind)
+        try:
+            yield
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def browser_alone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Headless Chromium takes a whole core: while it runs, no test that times Warroom's acks does."""
+    with _machine_lock(tmp_path_factory, fcntl.LOCK_EX):
+        yield
+
+
+@pytest.fixture
+def not_beside_the_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """For the tests that time acks against Slack's deadlines: they run beside each other, never beside Chromium."""
+    with _machine_lock(tmp_path_factory, fcntl.LOCK_SH):
+        yield

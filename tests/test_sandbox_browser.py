@@ -63,6 +63,7 @@ def dm(person: str) -> str:
     return "D" + person[1:]
 
 
+@pytest.mark.usefixtures("browser_alone")
 def test_a_whole_p1_in_the_browser(sandbox: Sandbox) -> None:
     with browser_page() as page:
         page.goto(sandbox.url)

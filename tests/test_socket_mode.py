@@ -24,6 +24,8 @@ from tests.support.slack_requests import Slack
 from tests.support.socket_harness import APP_TOKEN, SocketHarness, socket_mode_running
 from tests.support.socket_slack import SocketSlack
 
+pytestmark = pytest.mark.usefixtures("not_beside_the_browser")  # they time acks against Slack's 3 s
+
 
 def _card(call: Call) -> bool:
     return call.text.startswith("INC-")

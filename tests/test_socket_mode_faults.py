@@ -12,6 +12,8 @@ from tests.support.fake_slack import Call, Fault
 from tests.support.harness import LEAD, WAR_ROOM
 from tests.support.socket_harness import APP_TOKEN, FAST, SocketHarness, socket_mode_running
 
+pytestmark = pytest.mark.usefixtures("not_beside_the_browser")  # they time acks against Slack's 3 s
+
 
 def _card(call: Call) -> bool:
     return call.text.startswith("INC-")
