@@ -14,6 +14,7 @@ and holds the run up while the other workers sit idle.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import sqlite3
@@ -33,6 +34,7 @@ from tests.support.harness import Harness, running
 POSTGRES_ENV = "WARROOM_TEST_POSTGRES_URL"
 _DUPLICATE_DATABASE = "42P04"
 _DURATIONS = "warroom/durations"
+SEED = Path(__file__).resolve().parent / "data" / "durations.json"
 _durations: dict[str, float] = {}
 
 
@@ -61,8 +63,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     took over a second. Every xdist worker reads the same cache, so all collect the same order."""
     if getattr(config, "cache", None) is None:
         return
-    last: dict[str, float] = config.cache.get(_DURATIONS, {})
+    last: dict[str, float] = config.cache.get(_DURATIONS, None) or _seed()
     items.sort(key=lambda item: -last.get(item.nodeid, 1.0))
+
+
+@cache
+def _seed() -> dict[str, float]:
+    """The durations a clean clone starts from (tests over 1 s, from a run on the 2-core machine), so CI schedules
+    the slowest first as every later run does; refresh it with `pytest` then copying from .pytest_cache if it ages."""
+    seed: dict[str, float] = json.loads(SEED.read_text(encoding="utf-8"))
+    return seed
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
