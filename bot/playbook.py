@@ -22,6 +22,9 @@ from pydantic import (
     model_validator,
 )
 
+from bot.playbook_public import StatusPage, Webhook, check_components, check_webhook_names
+from bot.vocabulary import Impact
+
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -310,6 +313,21 @@ class Playbook(BaseModel):
     customer_email: CustomerEmail = Field(default_factory=CustomerEmail)
     credits: Credits = Field(default_factory=Credits)
     postmortem_reminder_every: Duration = timedelta(days=1)
+    status_page: StatusPage = Field(default_factory=StatusPage)
+    components: list[str] = Field(default_factory=list)  # customer-facing components, in the names customers know
+    impact: dict[str, Impact] = Field(default_factory=dict)  # severity -> Statuspage impact
+    webhooks: list[Webhook] = Field(default_factory=list)
+
+    _components = field_validator("components")(check_components)
+    _webhook_names = field_validator("webhooks")(check_webhook_names)
+
+    @model_validator(mode="after")
+    def _impact_names_severities(self) -> Playbook:
+        unknown = [name for name in self.impact if name.upper() not in self.severities]
+        if unknown:
+            raise ValueError(f"impact: {', '.join(unknown)} not among the severities ({', '.join(self.severities)})")
+        self.impact = {name.upper(): value for name, value in self.impact.items()}
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -342,6 +360,20 @@ class Playbook(BaseModel):
     def severity_names(self) -> list[str]:
         """Every severity name, in playbook order."""
         return list(self.severities)
+
+    def impact_of(self, severity: str) -> Impact:
+        """The Statuspage impact of a severity: the playbook's, or by its rank (first critical, then major, minor)."""
+        name = severity.strip().upper()
+        if name in self.impact:
+            return self.impact[name]
+        ranked = (Impact.CRITICAL, Impact.MAJOR, Impact.MINOR)
+        names = self.severity_names()
+        rank = names.index(name) if name in names else len(ranked) - 1
+        return ranked[min(rank, len(ranked) - 1)]
+
+    def component(self, name: str) -> str | None:
+        """The component called `name` (case-insensitive), in the playbook's spelling."""
+        return next((known for known in self.components if known.casefold() == name.strip().casefold()), None)
 
 
 def default_playbook_path() -> Path:

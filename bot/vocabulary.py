@@ -79,6 +79,7 @@ class Event(StrEnum):
     POSTMORTEM_LINKED = "postmortem_linked"
     FOLLOW_UP_REMINDED = "follow_up_reminded"
     DRILL_STOOD_DOWN = "drill_stood_down"
+    COMPONENTS_CHANGED = "components_changed"  # data: {"components": {name: status}, the marks that changed}
 
 
 class Reminder(StrEnum):
@@ -143,3 +144,37 @@ class Channel:
 
 
 Said = str | User | Channel
+
+
+class ComponentStatus(StrEnum):
+    """A customer-facing component's status, in Atlassian Statuspage's values (worst last)."""
+
+    OPERATIONAL = "operational"
+    UNDER_MAINTENANCE = "under_maintenance"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+
+
+# How bad each status is, to show the worst of several open incidents' marks on one component.
+COMPONENT_SEVERITY: dict[ComponentStatus, int] = {status: rank for rank, status in enumerate(ComponentStatus)}
+
+
+class Impact(StrEnum):
+    """An incident's impact, in Statuspage's values, mapped from its severity by the playbook."""
+
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+class WebhookEvent(StrEnum):
+    """What a webhook endpoint may subscribe to."""
+
+    INCIDENT_DECLARED = "incident.declared"
+    ENTRY_APPROVED = "entry.approved"
+    ENTRY_CORRECTED = "entry.corrected"
+    COMPONENT_UPDATED = "component.updated"
+    INCIDENT_RESOLVED = "incident.resolved"
+    FOLLOWUP_PUBLISHED = "followup.published"

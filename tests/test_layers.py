@@ -55,6 +55,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "bot",
             "bot.playbook",
+            "bot.playbook_public",
             "bot.config",
             "bot.clock",
             "bot.ids",

@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
+import bot.store.public  # noqa: F401 - the public side's tables, compared with the migrations too
 from bot.store.db import make_engine, session_scope, upgrade
 from bot.store.models import Incident
 

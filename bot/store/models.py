@@ -108,6 +108,10 @@ class Incident(SQLModel, table=True):
     audit_settled_at: datetime | None = _when(nullable=True)
     # A rehearsal: the whole flow runs, every message says DRILL, and nothing reaches customers or the metrics.
     drill: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    # Internal only: Slack and the mirror as usual, but never the status page, the API, the feeds or webhooks.
+    internal: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    # Component marks proposed by someone other than the approver, applied with the next approval: {name: status}.
+    components_proposed: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
     @property
     def ref(self) -> str:
@@ -119,10 +123,20 @@ class Incident(SQLModel, table=True):
         """Whether anything customers see (status page, feeds, webhooks, emails) may carry it: never a drill."""
         return not self.drill
 
+    @property
+    def public(self) -> bool:
+        """Whether the public outputs (status page, API, feeds, webhooks) show it: not a drill, not internal."""
+        return not self.drill and not self.internal
+
 
 def real_incidents() -> SelectOfScalar[Incident]:
     """Incidents customers may hear about and metrics count: every one but the drills."""
     return select(Incident).where(col(Incident.drill).is_(False))
+
+
+def public_incidents() -> SelectOfScalar[Incident]:
+    """Incidents the public outputs show: neither drills nor internal-only ones."""
+    return select(Incident).where(col(Incident.drill).is_(False), col(Incident.internal).is_(False))
 
 
 def drills() -> SelectOfScalar[Incident]:
@@ -231,6 +245,8 @@ class Entry(SQLModel, table=True):
     corrected_at: datetime | None = _when(nullable=True)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # why it was rejected
     superseded_by: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))  # the newer entry
+    # The components this entry marks, applied when it is approved: {name: Statuspage status}.
+    components: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class SlackMessage(SQLModel, table=True):

@@ -3,7 +3,8 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.store.models  # noqa: F401 - registers the tables on SQLModel.metadata
+import bot.store.models
+import bot.store.public  # noqa: F401 - and the public side's
 from bot.store.db import make_engine
 
 config = context.config
