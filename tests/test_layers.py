@@ -8,6 +8,7 @@ The layers, top first (see ARCHITECTURE.md):
     Slack adapters bot.slack.people, bot.slack.channels: they implement the domain's ports (Directory, ChannelAccess)
     wiring         bot.domain: the flows the listeners and the scheduler are given
     domain         bot.incidents
+    publish        bot.publish: the public side (status page, API, feeds, webhooks); reads the store, never the domain
     render         bot.render: domain values into Slack
     delivery       bot.delivery: outbox rows into Slack
     store          bot.store
@@ -47,6 +48,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("Slack adapters", ("bot.slack.people", "bot.slack.channels")),
     ("wiring", ("bot.domain",)),
     ("domain", ("bot.incidents",)),
+    ("publish", ("bot.publish",)),
     ("render", ("bot.render",)),
     ("delivery", ("bot.delivery",)),
     ("store", ("bot.store",)),
