@@ -59,3 +59,14 @@ class WebhookMessage(SQLModel, table=True):
     claimed_until: datetime | None = _when(nullable=True)
     delivered_at: datetime | None = _when(nullable=True)
     last_error: str | None = Field(default=None, sa_column=Column(String(LAST_ERROR_LIMIT), nullable=True))
+
+
+class WebhookCursor(SQLModel, table=True):
+    """How far the timeline has been relayed to one webhook endpoint: a new endpoint starts at the newest event,
+    never replaying history; every replica's relay moves it in the transaction that writes the messages."""
+
+    __tablename__ = "webhook_cursor"
+
+    endpoint: str = Field(sa_column=Column(String(40), primary_key=True))
+    started_after: int = Field(default=0)  # the newest timeline event when the endpoint first appeared
+    relayed_to: int = Field(default=0)  # the newest timeline event looked at for it
