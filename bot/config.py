@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     warroom_outbox_retention: timedelta = Field(
         default=timedelta(days=14), description="how long delivered messages are kept in the outbox"
     )
+    warroom_webhook_timeout: timedelta = Field(
+        default=timedelta(seconds=10), description="how long a webhook endpoint may take to answer one event"
+    )
 
     @field_validator("port", mode="before")
     @classmethod
@@ -82,6 +85,11 @@ class Settings(BaseSettings):
     @field_validator("warroom_slack_timeout", mode="before")
     @classmethod
     def _timeout(cls, value: object) -> object:
+        return _duration(value, at_most=timedelta(seconds=60), expected="from 1s to 60s, like 10s")
+
+    @field_validator("warroom_webhook_timeout", mode="before")
+    @classmethod
+    def _webhook_timeout(cls, value: object) -> object:
         return _duration(value, at_most=timedelta(seconds=60), expected="from 1s to 60s, like 10s")
 
     @field_validator("warroom_outbox_retention", mode="before")
