@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     sandbox.add_argument(
         "--db", type=Path, default=Path("warroom-sandbox.db"), help="the SQLite file (default ./warroom-sandbox.db)"
     )
+    status = sub.add_parser("status", help="the public status page")
+    status.add_argument("action", choices=["export"], help="write the status page, API and feeds as static files")
+    status.add_argument("directory", type=Path, help="where to write them")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every tick, twice a second
@@ -66,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "db":
         upgrade(settings.database_url)
         print("warroom: database is up to date")
+        return 0
+    if args.command == "status":
+        from bot.publish.serve import export_site
+
+        upgrade(settings.database_url)
+        written = export_site(settings, args.directory)
+        print(f"warroom: wrote {len(written)} files of the status page to {args.directory}")
         return 0
     from bot import startup
 
@@ -111,6 +121,10 @@ def _no_env_hint() -> str | None:
 
 
 def _run(settings: Settings) -> int:
+    from bot.publish.serve import spawn
+
+    if spawn(settings) is not None:  # the public page on its own bind and process (WARROOM_STATUS_BIND)
+        print(f"warroom: status page on {settings.warroom_status_bind} ({settings.status_url})", flush=True)
     if settings.socket_mode:
         from bot.socket_mode import serve_socket_mode  # the app token was proven at start (bot/startup.py)
 

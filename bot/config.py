@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     warroom_outbox_retention: timedelta = Field(
         default=timedelta(days=14), description="how long delivered messages are kept in the outbox"
     )
+    warroom_status_bind: str | None = Field(
+        default=None, description="host:port for the public status page and API (off when unset)"
+    )
+    warroom_status_url: str | None = Field(
+        default=None, description="the status page's public base URL, used in links and feeds"
+    )
     warroom_webhook_timeout: timedelta = Field(
         default=timedelta(seconds=10), description="how long a webhook endpoint may take to answer one event"
     )
@@ -96,6 +102,21 @@ class Settings(BaseSettings):
     @classmethod
     def _retention(cls, value: object) -> object:
         return _duration(value, at_least=timedelta(hours=1), expected="of at least 1h, like 14d")
+
+    @field_validator("warroom_status_bind")
+    @classmethod
+    def _status_bind(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parse_bind(value)
+        return value.strip()
+
+    @field_validator("warroom_status_url")
+    @classmethod
+    def _status_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value.strip()):
+            raise ValueError("expected the public base URL, like https://status.example.com")
+        return None if value is None else value.strip().rstrip("/")
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -174,9 +195,28 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def status_url(self) -> str | None:
+        """The status page's public base URL: WARROOM_STATUS_URL, else derived from WARROOM_STATUS_BIND."""
+        if self.warroom_status_url is not None:
+            return self.warroom_status_url
+        if self.warroom_status_bind is None:
+            return None
+        host, port = parse_bind(self.warroom_status_bind)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else (f"[{host}]" if ":" in host else host)
+        return f"http://{shown}:{port}"
+
+    @property
     def socket_mode(self) -> bool:
         """True when an app-level token turns on Socket Mode."""
         return self.slack_app_token is not None
+
+
+def parse_bind(value: str) -> tuple[str, int]:
+    """host:port (an IPv6 host in brackets) -> (host, port); ValueError saying what was expected."""
+    match = re.fullmatch(r"\s*(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})\s*", value)
+    if match is None or not 1 <= int(match.group(2)) <= 65535:
+        raise ValueError("expected host:port, like 127.0.0.1:8080 or 0.0.0.0:8080")
+    return match.group(1).strip("[]"), int(match.group(2))
 
 
 def load_settings(**overrides: object) -> Settings:

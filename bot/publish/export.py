@@ -1,0 +1,30 @@
+"""`warroom status export DIR`: the public site as static files, the same bytes the status server sends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.publish.site import NOT_FOUND, Site
+
+
+def file_name(path: str) -> str:
+    """Where a served path is written: / -> index.html, /incidents/INC-12 -> incidents/INC-12.html, the rest as is."""
+    if path == "/":
+        return "index.html"
+    if path == NOT_FOUND:
+        return "404.html"
+    name = path.lstrip("/")
+    return name if "." in name.rsplit("/", 1)[-1] else f"{name}.html"
+
+
+def export(site: Site, directory: Path) -> list[Path]:
+    """Write every resource of the site under `directory`; the files written, in path order."""
+    written: list[Path] = []
+    for path in sorted(site.resources):
+        target = directory / file_name(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.write_bytes(site.resources[path].body)
+        partial.replace(target)
+        written.append(target)
+    return written

@@ -1,0 +1,86 @@
+"""The public side beside Warroom: its own process (Slack mode) or threads (the sandbox), its own bind."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings, load_settings, parse_bind
+from bot.playbook import Playbook, load_playbook
+from bot.publish.export import export
+from bot.publish.server import SiteHolder, StatusServer, start_status_server
+from bot.store.db import make_engine
+
+log = logging.getLogger(__name__)
+PARENT_CHECK_SECONDS = 1.0  # how soon the status process notices that Warroom is gone, and ends too
+
+
+def start_beside(
+    engine: Engine, *, playbook: Playbook, clock: Clock, bind: str, base_url: str | None = None
+) -> StatusServer:
+    """Serve the status page in background threads of this process (port 0: any free one)."""
+    host, port = parse_bind(bind) if not bind.endswith(":0") else (bind.rsplit(":", 1)[0], 0)
+    holder = SiteHolder(engine, playbook=playbook, clock=clock, base_url=base_url or f"http://{host}:{port}")
+    return start_status_server(holder, host=host, port=port)
+
+
+def spawn(settings: Settings) -> subprocess.Popen[bytes] | None:
+    """Start the status server in a process of its own when WARROOM_STATUS_BIND is set: the Slack side's workers
+    and the public page share no interpreter, so a flood of page views never slows an ack. It reads the same
+    settings (environment and .env), and ends when this process ends."""
+    if settings.warroom_status_bind is None:
+        return None
+    child = subprocess.Popen([sys.executable, "-m", "bot.publish.serve"])
+    parent = os.getpid()
+
+    def stop() -> None:
+        if os.getpid() == parent:  # not in gunicorn's forked workers, which inherit this hook
+            child.terminate()
+
+    atexit.register(stop)
+    return child
+
+
+def serve_forever(settings: Settings) -> None:
+    """Run the status server until the process that started it ends."""
+    assert settings.warroom_status_bind is not None
+    parent = os.getppid()
+    server = start_beside(
+        make_engine(settings.database_url),
+        playbook=load_playbook(settings.warroom_playbook),
+        clock=SystemClock(),
+        bind=settings.warroom_status_bind,
+        base_url=settings.status_url,
+    )
+    log.info("status page on %s (public URL %s)", server.url, settings.status_url)
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    server.stop()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    serve_forever(load_settings())
+
+
+def export_site(settings: Settings, directory: Path) -> list[Path]:
+    """`warroom status export DIR`: read the database once and write the site."""
+    engine = make_engine(settings.database_url)
+    try:
+        holder = SiteHolder(
+            engine,
+            playbook=load_playbook(settings.warroom_playbook),
+            clock=SystemClock(),
+            base_url=settings.status_url or "http://127.0.0.1:8080",
+        )
+        return export(holder.site, directory)
+    finally:
+        engine.dispose()
