@@ -27,9 +27,12 @@ def start_beside(
     engine: Engine, *, playbook: Playbook, clock: Clock, bind: str, base_url: str | None = None
 ) -> StatusServer:
     """Serve the status page in background threads of this process (port 0: any free one)."""
-    host, port = parse_bind(bind) if not bind.endswith(":0") else (bind.rsplit(":", 1)[0], 0)
-    holder = SiteHolder(engine, playbook=playbook, clock=clock, base_url=base_url or f"http://{host}:{port}")
-    return start_status_server(holder, host=host, port=port)
+    host, port = parse_bind(bind) if not bind.endswith(":0") else (bind.rsplit(":", 1)[0].strip("[]"), 0)
+    return start_status_server(
+        lambda listening: SiteHolder(engine, playbook=playbook, clock=clock, base_url=base_url or listening),
+        host=host,
+        port=port,
+    )
 
 
 def spawn(settings: Settings) -> subprocess.Popen[bytes] | None:

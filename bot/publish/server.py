@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CHECK_EVERY = 0.2  # seconds between checks of the newest timeline event
-REBUILD_AT_LEAST_EVERY = 60.0  # seconds: the history window moves with the clock even when nothing happens
+REBUILD_AT_LEAST_EVERY = timedelta(minutes=1)  # the history window moves with the clock when nothing happens
 _ALIASES = {"/index.html": "/", "/api/v2/summary": "/api/v2/summary.json"}
 
 
@@ -45,8 +45,8 @@ class SiteHolder:
     def __init__(self, engine: Engine, *, playbook: Playbook, clock: Clock, base_url: str) -> None:
         self._engine, self._playbook, self._clock, self._base_url = engine, playbook, clock, base_url
         self._lock = threading.Lock()
+        self._built_at = clock.now()
         self.site = self.rebuild()
-        self._built_at = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -55,7 +55,7 @@ class SiteHolder:
         with self._lock:
             snapshot = read_snapshot(self._engine, playbook=self._playbook, clock=self._clock, base_url=self._base_url)
             self.site = build_site(snapshot)
-            self._built_at = time.monotonic()
+            self._built_at = snapshot.now
             return self.site
 
     def refresh(self) -> bool:
@@ -63,7 +63,7 @@ class SiteHolder:
         if latest_event_id(self._engine) != self.site.event_id:
             self.rebuild()
             return True
-        if time.monotonic() - self._built_at >= REBUILD_AT_LEAST_EVERY:
+        if self._clock.now() - self._built_at >= REBUILD_AT_LEAST_EVERY:
             self.rebuild()
             return True
         return False
@@ -134,8 +134,10 @@ class _Handler(BaseHTTPRequestHandler):
     """HTTP/1.1 with keep-alive, straight from the holder's bytes (no WSGI layer on the hot path)."""
 
     protocol_version = "HTTP/1.1"
-    server_version = "Warroom"
-    sys_version = ""
+
+    def version_string(self) -> str:
+        return "Warroom"
+
     holder: SiteHolder
 
     def _reply(self) -> None:
@@ -171,8 +173,9 @@ class StatusServer:
 
     @property
     def url(self) -> str:
+        """Where it listens."""
         host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"http://[{host!s}]:{port}" if ":" in str(host) else f"http://{host!s}:{port}"
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -180,10 +183,14 @@ class StatusServer:
         self.holder.stop()
 
 
-def start_status_server(holder: SiteHolder, *, host: str, port: int) -> StatusServer:
-    """Listen on host:port (0 for a free port) in background threads, and keep the site fresh."""
-    handler = type("StatusHandler", (_Handler,), {"holder": holder})
-    server = _Server((host, port), handler)
+def start_status_server(make_holder: Callable[[str], SiteHolder], *, host: str, port: int) -> StatusServer:
+    """Listen on host:port (0 for a free port) in background threads, and keep the site fresh. `make_holder` is
+    given the address it listens on (http://host:port), for links when no public URL is configured."""
+    server = _Server((host, port), _Handler)
+    bound_host, bound_port = server.server_address[:2]
+    shown = f"[{bound_host!s}]" if ":" in str(bound_host) else str(bound_host)
+    holder = make_holder(f"http://{shown}:{bound_port}")
+    server.RequestHandlerClass = type("StatusHandler", (_Handler,), {"holder": holder})
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
     holder.start()

@@ -12,9 +12,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 from dotenv import dotenv_values
 from standardwebhooks import Webhook as Signer
@@ -138,3 +138,25 @@ def _seconds(value: str | None) -> float | None:
         return max(0.0, float(value)) if value else None
     except ValueError:
         return None
+
+
+def send_test_event(hooks: list[Webhook], name: str, *, timeout: float, out: TextIO, err: TextIO) -> int:
+    """`warroom webhooks test NAME`: send a signed webhook.test event now; 0 if delivered, 1 if not, 2 if misnamed."""
+    from bot.publish.webhook_events import new_event_id, ping_body
+
+    hook = next((hook for hook in hooks if hook.name == name), None)
+    if hook is None:
+        names = ", ".join(hook.name for hook in hooks) or "none (add webhooks: to the playbook)"
+        print(f"warroom: no webhook named {name!r}; the playbook's webhooks: {names}", file=err)
+        return 2
+    try:
+        [endpoint] = endpoints([hook])
+    except ConfigError as error:
+        print(f"warroom: configuration problem:\n  {error}", file=err)
+        return 2
+    now = datetime.now(UTC)
+    event_id = new_event_id()
+    answer = send(endpoint, event_id=event_id, body=ping_body(at=now, endpoint=name), at=now, timeout=timeout)
+    verdict = "delivered" if answer.delivered else "not delivered"
+    print(f"warroom: webhook {name} ({endpoint.url}): {verdict}, {answer.detail} (webhook-id {event_id})", file=out)
+    return 0 if answer.delivered else 1
