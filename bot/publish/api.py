@@ -101,6 +101,7 @@ def incident_json(snapshot: Snapshot, incident: PublicIncident) -> dict[str, Any
 
 
 def _update_json(incident: PublicIncident, entry: PublicEntry) -> dict[str, Any]:
+    """One approved entry as an incident update; `affected_components` lists the marks it changed."""
     return {
         "id": entry.key,
         "status": str(entry.status),
@@ -110,8 +111,8 @@ def _update_json(incident: PublicIncident, entry: PublicEntry) -> dict[str, Any]
         "updated_at": stamp(entry.updated_at),
         "display_at": stamp(entry.created_at),
         "affected_components": [
-            {"code": _code(name), "name": name, "old_status": str(status), "new_status": str(status)}
-            for name, status in incident.components
+            {"code": _code(name), "name": name, "old_status": str(old), "new_status": str(new)}
+            for name, old, new in entry.changes
         ],
     }
 

@@ -37,6 +37,7 @@ class PublicEntry:
     updated_at: datetime  # when it was last corrected, else approved
     corrected: bool
     next_update_by: datetime | None
+    changes: tuple[tuple[str, ComponentStatus, ComponentStatus], ...] = ()  # (component, old, new) it marked
 
     @property
     def key(self) -> str:
@@ -200,7 +201,15 @@ def _incident(
     status = Phase.INVESTIGATING
     public: list[PublicEntry] = []
     monitoring_at = None
+    order = {name: position for position, name in enumerate(playbook.components)}
+    now: dict[str, ComponentStatus] = {}
     for entry in entries:
+        changes = []
+        for name, mark in sorted((entry.components or {}).items(), key=lambda pair: order.get(pair[0], 0)):
+            if name in order and mark in tuple(ComponentStatus):
+                old = now.get(name, ComponentStatus.OPERATIONAL)
+                now[name] = ComponentStatus(mark)
+                changes.append((name, old, now[name]))
         decided = entry.decided_at or entry.drafted_at
         if entry.kind == RESOLUTION:
             status = Phase.RESOLVED
@@ -217,11 +226,11 @@ def _incident(
                 updated_at=entry.corrected_at or decided,
                 corrected=entry.corrected_at is not None,
                 next_update_by=entry.next_update_due_at,
+                changes=tuple(changes),
             )
         )
     public.reverse()
     number = incident.id or 0
-    order = {name: position for position, name in enumerate(playbook.components)}
     known = [mark for mark in marks if mark.name in order and mark.status in tuple(ComponentStatus)]
     resolved_at = incident.resolved_at
     if resolved_at is not None:
