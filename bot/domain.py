@@ -12,6 +12,7 @@ from bot.incidents.flows import FlowDeps
 from bot.incidents.follow_up_reminders import FollowUpReminders
 from bot.incidents.followups import FollowUps
 from bot.incidents.lifecycle import Lifecycle
+from bot.incidents.marking import ComponentMarks
 from bot.incidents.notices import Notices
 from bot.incidents.people import Directory
 from bot.incidents.review import Review
@@ -24,6 +25,7 @@ class Domain:
 
     lifecycle: Lifecycle
     feed: Feed
+    components: ComponentMarks
     cadence: Cadence
     followups: FollowUps
     reminders: FollowUpReminders
@@ -44,6 +46,7 @@ def build_domain(deps: FlowDeps, *, directory: Directory, channels: ChannelAcces
             sender_for=followups.sender_for,
             on_corrected=followups.after_correction,
         ),
+        components=ComponentMarks(deps),
         cadence=Cadence(deps),
         followups=followups,
         reminders=FollowUpReminders(deps),

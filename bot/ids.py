@@ -14,6 +14,11 @@ IMPACT_BLOCK = "impact"
 IMPACT_ACTION = "impact_input"
 COMMUNICATOR_BLOCK = "communicator"
 COMMUNICATOR_ACTION = "communicator_select"
+INTERNAL_BLOCK = "internal"
+INTERNAL_ACTION = "internal_check"
+INTERNAL_VALUE = "internal"
+COMPONENT_BLOCK_PREFIX = "component:"  # + the component's name: one select per component (declare and update)
+COMPONENT_ACTION = "component_status"
 
 APPROVE_ACTION = "entry_approve"
 EDIT_ACTION = "entry_edit"
@@ -54,6 +59,11 @@ PREVENTION_INPUT = "prevention_input"
 def nomination_block(incident_id: int) -> str:
     """The lead's communicator picker for one incident."""
     return f"{NOMINATE_BLOCK_PREFIX}{incident_id}"
+
+
+def component_block(name: str) -> str:
+    """The select for one component's status in the declare and update modals."""
+    return f"{COMPONENT_BLOCK_PREFIX}{name}"
 
 
 def draft_buttons(entry_id: int) -> str:

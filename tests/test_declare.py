@@ -123,7 +123,7 @@ def test_declare_with_no_arguments_opens_a_modal(warroom: Harness) -> None:
     view = json.loads(view) if isinstance(view, str) else view
     assert view["callback_id"] == "declare_incident"
     assert view["private_metadata"] == WAR_ROOM
-    assert [b["block_id"] for b in view["blocks"]] == ["severity", "title", "impact", "communicator"]
+    assert [b["block_id"] for b in view["blocks"]] == ["severity", "title", "impact", "communicator", "internal"]
     options = [o["value"] for o in view["blocks"][0]["element"]["options"]]
     assert options == ["P1", "P2", "P3"]
     assert view["blocks"][2]["optional"] is True and view["blocks"][3]["optional"] is True

@@ -209,6 +209,7 @@ def test_the_declare_modal_as_a_form_with_an_error_beside_its_field() -> None:
         ids.TITLE_BLOCK,
         ids.IMPACT_BLOCK,
         ids.COMMUNICATOR_BLOCK,
+        ids.INTERNAL_BLOCK,
     ]
     severity = inputs[0].one("select")
     assert severity.attrs["name"] == f"{ids.SEVERITY_BLOCK}.{ids.SEVERITY_ACTION}" and "data-act" not in severity.attrs

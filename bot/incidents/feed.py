@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Protocol
 
 from sqlmodel import Session, col, select
 
 from bot import ids
-from bot.incidents import keys, severities, timeline
+from bot.incidents import components, keys, severities, timeline
 from bot.incidents.errors import UserError
 from bot.incidents.flows import FlowDeps, Flows, approver
 from bot.incidents.mirror import check_impact
@@ -61,8 +61,11 @@ class Feed(Flows):
 
     # -- drafting -----------------------------------------------------------------------------------------
 
-    def draft(self, *, channel_id: str, by: str, text: str, phase: str | None = None) -> Entry:
-        """Draft an entry; `identified: …` or `monitoring: …` also moves the status when it is approved."""
+    def draft(
+        self, *, channel_id: str, by: str, text: str, phase: str | None = None, marks: Mapping[str, str] | None = None
+    ) -> Entry:
+        """Draft an entry; `identified: …` or `monitoring: …` also moves the status when it is approved (and the
+        component `marks` that differ from the incident's now, the update form's, apply with it)."""
         match = _PHASE_PREFIX.match(text)
         if match:
             phase, text = match.group(1).lower(), text[match.end() :]
@@ -70,10 +73,11 @@ class Feed(Flows):
             raise UserError("To resolve, use `/incident resolve <one sentence on the cause>`.")
         if phase is not None and phase not in UPDATE_PHASES:
             raise UserError(f"Unknown status “{phase}”. Use one of {', '.join(UPDATE_PHASES)}.")
-        clean = self._check_text(text)
+        clean, wanted = self._check_text(text), components.check(self._playbook, marks or {})
         with session_scope(self._engine) as session:
             incident = self._find(session, channel_id=channel_id, lock=True)
-            entry = self._draft(session, incident, text=clean, phase=phase, by=by)
+            delta = components.changes(session, incident, wanted)
+            entry = self._draft(session, incident, text=clean, phase=phase, by=by, marks=delta)
         self._on_commit()
         return entry
 
@@ -100,9 +104,10 @@ class Feed(Flows):
         """What the `/incident update` form offers: a draft per status from the severity's templates."""
         with Session(self._engine) as session:
             incident = self._find(session, channel_id=channel_id, incident_id=incident_id)
+            marks = components.shown(session, incident, self._playbook)
         drafts = {phase: self._notices.draft_text(incident, phase) for phase in UPDATE_PHASES}
         current = Phase(incident.status) if incident.status in UPDATE_PHASES else UPDATE_PHASES[0]
-        return UpdateForm(channel_id=incident.channel_id, phase=current, drafts=drafts)
+        return UpdateForm(channel_id=incident.channel_id, phase=current, drafts=drafts, marks=marks)
 
     def draft_no_news(self, *, incident_id: int, by: str) -> Entry:
         """The one-click "no new information" draft, from the severity's template; it still needs approval."""
@@ -143,10 +148,11 @@ class Feed(Flows):
                 phase=incident.status, next_update_due_at=_iso(entry.next_update_due_at),
             )  # fmt: skip
             impact_approved = self._approve_proposal(session, incident, by=by, at=now)
+            marks_cleared = components.on_approval(session, incident, entry, by=by, at=now)
             self._supersede(session, incident, entry, by=by, at=now)
             self._publish(session, incident, entry)
-            if impact_approved:
-                self._impact_settled(session, incident, but=entry)
+            if impact_approved or marks_cleared:  # the pending draft cards drop the proposals they showed
+                self._impact_settled(session, incident, but=entry, activation=impact_approved)
             elif entry.kind == RESOLUTION:
                 self._activate(session, incident)  # the thread's parent says it is over, for who scans the channel
             self._refresh_draft(session, incident, entry)

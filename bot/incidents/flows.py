@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.delivery import outbox
-from bot.incidents import keys, severities, timeline
+from bot.incidents import components, keys, severities, timeline
 from bot.incidents.errors import UserError
 from bot.incidents.notices import Notices
 from bot.playbook import Playbook
@@ -216,13 +216,15 @@ class Flows:
         kind: str = UPDATE,
         cause: str | None = None,
         at: datetime | None = None,
+        marks: dict[str, str] | None = None,
     ) -> Entry:
         """Add a draft entry: its card in the war room, and the approver asked by DM (unless they drafted it)."""
         now = at or self._clock.now()
         assert incident.id is not None
         entry = Entry(
-            incident_id=incident.id, kind=kind, phase=phase, text=text, cause=cause, drafted_by=by, drafted_at=now
-        )
+            incident_id=incident.id, kind=kind, phase=phase, text=text, cause=cause, drafted_by=by, drafted_at=now,
+            components=marks,
+        )  # fmt: skip
         session.add(entry)
         session.flush()
         assert entry.id is not None
@@ -283,7 +285,8 @@ class Flows:
 
     def _refresh_card(self, session: Session, incident: Incident) -> None:
         assert incident.id is not None
-        self._owe(session, incident, self._notices.card(incident), key=keys.card(incident.id))
+        card = self._notices.card(incident, components=components.marks(session, incident))
+        self._owe(session, incident, card, key=keys.card(incident.id))
 
 
 def approver(incident: Incident) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +13,7 @@ from bot.delivery import outbox
 from bot.delivery.outbox import FileUpload
 from bot.incidents import keys, timeline
 from bot.incidents.channels import ChannelAccess, Reach
+from bot.incidents.components import check as check_marks
 from bot.incidents.drills import Drills
 from bot.incidents.errors import UserError
 from bot.incidents.flows import FlowDeps, Flows
@@ -23,7 +25,7 @@ from bot.render.drills import PREFIX as DRILL_PREFIX
 from bot.render.text import is_user_id
 from bot.store.db import session_scope
 from bot.store.models import DRAFT, Entry, Incident, OutboxMessage, TimelineEvent
-from bot.vocabulary import TITLE_LIMIT, Event, Phase, User
+from bot.vocabulary import TITLE_LIMIT, ComponentStatus, Event, Phase, User
 
 _MAX_BLOCKS = 50  # Slack's limit for one message
 _INVITE = "Run `/invite @Warroom` in this channel, then declare again."
@@ -157,14 +159,19 @@ class Lifecycle(Flows):
         communicator_id: str | None = None,
         impact: str | None = None,
         drill: bool = False,
+        components: Mapping[str, str] | None = None,
+        internal: bool = False,
     ) -> Incident:
         """Declare an incident: card, activation notice, the first draft, and a communicator or a prompt for one.
 
         An impact line given here is a proposal: it reaches the mirror when the first update is approved. A drill
         runs the same flow, marked DRILL; a real incident declared where a drill is open stands the drill down.
+        Component marks go onto the first draft (approving it applies them); an internal incident stays in Slack.
         """
         declaration = self.check_declaration(channel_id=channel_id, severity=severity, title=title, drill=drill)
         proposed = check_impact(impact) if impact and impact.strip() else None
+        marked = {name: str(status) for name, status in check_marks(self._playbook, components or {}).items()}
+        marks = {name: status for name, status in marked.items() if status != ComponentStatus.OPERATIONAL} or None
         nominee = self.check_person(communicator_id, field=ids.COMMUNICATOR_BLOCK) if communicator_id else None
         self.check_postable(channel_id)
         now = self._clock.now()
@@ -185,6 +192,7 @@ class Lifecycle(Flows):
                     impact_proposed=proposed,
                     impact_proposed_by=lead_id if proposed else None,
                     drill=drill,
+                    internal=internal and not drill,
                 )
                 session.add(incident)
                 session.flush()
@@ -192,7 +200,7 @@ class Lifecycle(Flows):
                 timeline.record(
                     session, incident, Event.DECLARED, by=lead_id, at=now,
                     severity=declaration.severity, label=label, title=declaration.title,
-                    **({"drill": True} if drill else {}),
+                    **({"drill": True} if drill else {}), **({"internal": True} if incident.internal else {}),
                 )  # fmt: skip
                 if proposed:
                     timeline.record(session, incident, Event.IMPACT_PROPOSED, by=lead_id, at=now, text=proposed)
@@ -202,7 +210,8 @@ class Lifecycle(Flows):
                     self._announce_communicator(session, incident, by=lead_id)
                 else:
                     self._owe(session, incident, self._notices.nomination_prompt(incident), user_id=lead_id)
-                self._draft(session, incident, text=self._notices.first_draft(incident), phase=None, by=None)
+                first = self._notices.first_draft(incident)
+                self._draft(session, incident, text=first, phase=None, by=None, marks=marks)
         except IntegrityError:
             with Session(self._engine) as session:
                 self._refuse_if_open(session, channel_id, drill=drill)

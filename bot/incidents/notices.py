@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
+from bot.incidents.components import described, pending
 from bot.incidents.mirror import MirrorNotices
 from bot.incidents.wording import check
 from bot.playbook import Playbook, Severity
@@ -35,9 +37,9 @@ class Notices:
         """A message of already-rendered mrkdwn."""
         return text_message(text)
 
-    def card(self, incident: Incident) -> Message:
-        """The incident card."""
-        return incident_card(card_of(incident), self.playbook)
+    def card(self, incident: Incident, *, components: Mapping[str, str] | None = None) -> Message:
+        """The incident card, with the components it marks."""
+        return incident_card(card_of(incident, components=components), self.playbook)
 
     def nomination_prompt(self, incident: Incident) -> Message:
         """The lead's picker for the communicator."""
@@ -133,6 +135,9 @@ class Notices:
             headline += f" · edited by {mention(entry.edited_by)} at {clock_time(entry.edited_at, zone)}"
         if entry.state == DRAFT and incident.impact_proposed:  # approving this draft approves the proposal too
             headline += f"\n*Impact line, approved with this update:* {escape(incident.impact_proposed)}"
+        marks = pending(incident, entry) if entry.state == DRAFT else {}
+        if marks:  # the entry's own marks and any proposal: what approving it applies
+            headline += f"\n*Components, applied with this update:* {escape(described(marks))}"
         text = escape(entry.text)
         if entry.cause is not None:
             text += f"\n*Cause:* {escape(entry.cause)}"
@@ -261,8 +266,8 @@ class Notices:
         return self.templates.render("help.md.j2", severities=severities)
 
 
-def card_of(incident: Incident) -> IncidentCard:
-    """The incident card's values, read from the incident."""
+def card_of(incident: Incident, *, components: Mapping[str, str] | None = None) -> IncidentCard:
+    """The incident card's values, read from the incident (and its component marks, from their own table)."""
     return IncidentCard(
         ref=incident.ref,
         title=incident.title,
@@ -274,6 +279,8 @@ def card_of(incident: Incident) -> IncidentCard:
         next_update_due_at=incident.next_update_due_at,
         resolved_at=incident.resolved_at,
         updated_once=incident.last_update_at is not None,
+        components=tuple((components or {}).items()),
+        internal=incident.internal,
     )
 
 

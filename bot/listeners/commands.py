@@ -10,7 +10,9 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.domain import Domain
+from bot.incidents.components import described, usage
 from bot.incidents.errors import UserError
+from bot.incidents.flows import approver
 from bot.listeners.errors import ack_at_once, answering
 from bot.render.blocks import declare_modal, severity_label
 from bot.render.entries import update_modal
@@ -43,8 +45,10 @@ def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain
         view = declare_modal(channel_id=channel_id, playbook=domain.playbook)
         client.views_open(trigger_id=command["trigger_id"], view=view)
     elif subcommand == "declare":
-        severity, _, title = rest.partition(" ")
-        incidents.declare(channel_id=channel_id, lead_id=user_id, severity=severity, title=title)
+        first, _, after = rest.partition(" ")
+        internal = first.lower() == "internal" and bool(after.strip())  # Slack only: no public outputs
+        severity, _, title = (after.strip() if internal else rest).partition(" ")
+        incidents.declare(channel_id=channel_id, lead_id=user_id, severity=severity, title=title, internal=internal)
     elif subcommand == "drill" and not rest:
         incidents.check_postable(channel_id)
         view = declare_modal(channel_id=channel_id, playbook=domain.playbook, drill=True)
@@ -63,6 +67,8 @@ def _run(command: dict[str, Any], *, respond: Respond, client: WebClient, domain
         incidents.change_severity(channel_id=channel_id, by=user_id, severity=rest)
     elif subcommand == "impact":
         respond(text=_impact(domain, channel_id=channel_id, user_id=user_id, text=rest), response_type="ephemeral")
+    elif subcommand == "components":
+        respond(text=_components(domain, channel_id=channel_id, user_id=user_id, text=rest), response_type="ephemeral")
     elif subcommand == "update" and not rest:
         client.views_open(trigger_id=command["trigger_id"], view=update_modal(feed.update_form(channel_id=channel_id)))
     elif subcommand == "update":
@@ -122,6 +128,26 @@ def _impact(domain: Domain, *, channel_id: str, user_id: str, text: str) -> str:
     return (
         f"Impact line proposed for {incident.ref}: “{escape(incident.impact_proposed or '')}”. It reaches the "
         f"support team when {mention(who)} approves the next update; the draft cards show it until then."
+    )
+
+
+def _components(domain: Domain, *, channel_id: str, user_id: str, text: str) -> str:
+    """Mark (or propose marks on) the components the incident affects, or show them; the answer says which."""
+    flow = domain.components
+    marking = flow.mark(channel_id=channel_id, by=user_id, text=text) if text else flow.current(channel_id=channel_id)
+    ref = marking.incident.ref
+    now = escape(described(marking.marks)) if marking.marks else "none marked (all operational)"
+    waiting = escape(described(marking.proposed))
+    proposed = f" Proposed, applied with the next approval: {waiting}." if marking.proposed else ""
+    if not text:
+        return f"{ref}'s components: {now}.{proposed} {escape(usage(domain.playbook))}"
+    if marking.applied:
+        done = "Marked" if marking.changed else "Nothing changed; already marked"
+        return f"{done} for {ref}: {now}. The incident card shows them.{proposed}"
+    who = approver(marking.incident)
+    return (
+        f"Proposed for {ref}: {waiting}. They apply when {mention(who)} approves the next update; the draft cards "
+        f"show them until then. Marked now: {now}."
     )
 
 

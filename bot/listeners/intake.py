@@ -50,7 +50,7 @@ _METADATA_KEYS = {
 }  # fmt: skip
 _CHANNEL_ID = re.compile(r"[CDG][A-Z0-9]{2,}")
 # The typed parts of an input's state, as Slack sends them: text, a picked user, a picked option.
-_STATE_TYPES: dict[str, type] = {"value": str, "selected_user": str, "selected_option": dict}
+_STATE_TYPES: dict[str, type] = {"value": str, "selected_user": str, "selected_option": dict, "selected_options": list}
 NUL_IN_FIELD = "This text contains a NUL character (an invisible control character). Remove it and submit again."
 
 
@@ -159,9 +159,11 @@ def _values_problem(values: dict[str, Any]) -> str | None:
             for part, kind in _STATE_TYPES.items():
                 if state.get(part) is not None and not isinstance(state[part], kind):
                     return f"the input {action_id[:40]!r} has a {part} that is not a {kind.__name__}"
-            option = state.get("selected_option")
-            if isinstance(option, dict) and not isinstance(option.get("value"), str):
+            options = [state.get("selected_option"), *(state.get("selected_options") or [])]
+            if any(isinstance(o, dict) and not isinstance(o.get("value"), str) for o in options):
                 return f"the input {action_id[:40]!r} has an option without a value"
+            if any(o is not None and not isinstance(o, dict) for o in options[1:]):
+                return f"the input {action_id[:40]!r} has a selected option that is not an object"
     return None
 
 

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.domain import Domain
+from bot.incidents import components
 from bot.incidents.errors import UserError
 from bot.incidents.mirror import check_impact
 from bot.listeners.errors import answering
@@ -28,6 +29,8 @@ class _Declaration:
     communicator: str | None
     impact: str
     drill: bool
+    components: dict[str, str]
+    internal: bool
 
 
 def register(app: App, *, domain: Domain) -> None:
@@ -50,6 +53,7 @@ def register(app: App, *, domain: Domain) -> None:
                 raise UserError("Pick the communicator from the list of people.", field=ids.COMMUNICATOR_BLOCK)
             if form.impact.strip():
                 check_impact(form.impact, field=ids.IMPACT_BLOCK)
+            components.check(domain.playbook, form.components, in_form=True)
         except UserError as error:  # shown as plain text beside the field: no mrkdwn escapes
             return {error.field or ids.TITLE_BLOCK: error.message}
         return {}
@@ -70,10 +74,18 @@ def register(app: App, *, domain: Domain) -> None:
                 communicator_id=form.communicator,
                 impact=form.impact,
                 drill=form.drill,
+                components=form.components,
+                internal=form.internal,
             )
 
     def update_ack(ack: Ack, view: dict[str, Any]) -> None:
-        _ack(ack, _text_errors(view, "Write the update: 2–3 factual sentences."))
+        errors = _text_errors(view, "Write the update: 2–3 factual sentences.")
+        marks = _marks(view["state"]["values"])
+        try:
+            components.check(domain.playbook, marks, in_form=True)
+        except UserError as error:
+            errors = {error.field or ids.TEXT_BLOCK: error.message, **errors}
+        _ack(ack, errors)
 
     def update_work(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         values = view["state"]["values"]
@@ -83,7 +95,7 @@ def register(app: App, *, domain: Domain) -> None:
         phase = (values.get(ids.PHASE_BLOCK, {}).get(ids.PHASE_ACTION, {}).get("selected_option") or {}).get("value")
         channel_id = json.loads(view["private_metadata"])["channel"]
         with answering({**body, "channel_id": channel_id}, respond=None, client=client):
-            feed.draft(channel_id=channel_id, by=body["user"]["id"], text=text, phase=phase)
+            feed.draft(channel_id=channel_id, by=body["user"]["id"], text=text, phase=phase, marks=_marks(values))
 
     def revise_ack(ack: Ack, view: dict[str, Any]) -> None:
         _ack(ack, _text_errors(view, "The update can't be empty."))
@@ -136,7 +148,10 @@ def _declaration(view: dict[str, Any]) -> _Declaration:
     option = values[ids.SEVERITY_BLOCK].get(ids.SEVERITY_ACTION, {}).get("selected_option") or {}
     communicator = values.get(ids.COMMUNICATOR_BLOCK, {}).get(ids.COMMUNICATOR_ACTION, {}).get("selected_user")
     channel_id, drill = _declared_where(str(view.get("private_metadata") or ""))
+    ticked = values.get(ids.INTERNAL_BLOCK, {}).get(ids.INTERNAL_ACTION, {}).get("selected_options") or []
     return _Declaration(
+        components=_marks(values),
+        internal=not drill and any(option.get("value") == ids.INTERNAL_VALUE for option in ticked),
         channel_id=channel_id,
         drill=drill,
         severity=str(option.get("value") or ""),
@@ -157,6 +172,16 @@ def _declared_where(metadata: str) -> tuple[str, bool]:
     if not isinstance(parsed, dict) or not isinstance(parsed.get("channel"), str):
         raise MalformedRequest("a declare submission whose private_metadata names no channel")
     return parsed["channel"], parsed.get("drill") is True
+
+
+def _marks(values: dict[str, Any]) -> dict[str, str]:
+    """The component selects' answers, {name: status}; a select left empty marks nothing."""
+    marks = {}
+    for block_id, block in values.items():
+        option = block.get(ids.COMPONENT_ACTION, {}).get("selected_option") if isinstance(block, dict) else None
+        if block_id.startswith(ids.COMPONENT_BLOCK_PREFIX) and option:
+            marks[block_id.removeprefix(ids.COMPONENT_BLOCK_PREFIX)] = str(option["value"])
+    return marks
 
 
 def _text_errors(view: dict[str, Any], message: str) -> dict[str, str]:

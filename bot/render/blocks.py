@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
     ContextBlock,
     HeaderBlock,
     InputBlock,
@@ -24,7 +27,7 @@ from slack_sdk.models.views import View
 from bot import ids
 from bot.playbook import Playbook
 from bot.render.text import clock_time, escape, mention
-from bot.vocabulary import IMPACT_LIMIT, TITLE_LIMIT
+from bot.vocabulary import IMPACT_LIMIT, TITLE_LIMIT, ComponentStatus
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class IncidentCard:
     next_update_due_at: datetime
     resolved_at: datetime | None
     updated_once: bool  # whether a public update has gone out (the next one is then not the first)
+    components: tuple[tuple[str, str], ...] = ()  # (name, Statuspage status) the incident marks
+    internal: bool = False  # Slack only: never the status page, the API, the feeds or webhooks
 
 
 def text_message(text: str) -> Message:
@@ -94,12 +99,20 @@ def incident_card(incident: IncidentCard, playbook: Playbook) -> Message:
         else f"*Resolved*\n{clock_time(incident.resolved_at, zone)}",
     ]
     header = f"{incident.ref} · {severity_label(playbook, incident.severity)}"
+    marked = ", ".join(f"{escape(name)} · {status.replace('_', ' ')}" for name, status in incident.components)
+    internal = ":lock: *Internal only*: never on the status page, the API, the feeds or webhooks.\n"
     blocks = [
         HeaderBlock(text=PlainTextObject(text=header[:HEADER_LIMIT])),
         SectionBlock(text=MarkdownTextObject(text=f"*{escape(incident.title)}*")),
         SectionBlock(fields=[MarkdownTextObject(text=item) for item in fields]),
+        *([SectionBlock(text=MarkdownTextObject(text=f"*Components:* {marked}"[:SECTION_LIMIT]))] if marked else []),
         ContextBlock(
-            elements=[MarkdownTextObject(text="This card is kept up to date. `/incident help` for commands.")]
+            elements=[
+                MarkdownTextObject(
+                    text=f"{internal if incident.internal else ''}This card is kept up to date. "
+                    "`/incident help` for commands."
+                )
+            ]
         ),
     ]
     text = f"{incident.ref} · {escape(severity_label(playbook, incident.severity))}: {escape(incident.title)}"
@@ -179,6 +192,58 @@ def declare_modal(*, channel_id: str, playbook: Playbook, drill: bool = False) -
                     placeholder=PlainTextObject(text="Nominate now, or later"),
                 ),
             ),
+            *component_selects(playbook.components, {}),
+            *([] if drill else [_internal_box()]),
         ],
     )
     return view.to_dict()
+
+
+# One select per component, within a modal's 100 blocks (the rest of the longest form is 6 blocks).
+COMPONENT_SELECTS_LIMIT = 90
+_STATUS_CHOICES = (
+    (ComponentStatus.OPERATIONAL, "Not affected"),
+    (ComponentStatus.DEGRADED_PERFORMANCE, "Degraded performance"),
+    (ComponentStatus.PARTIAL_OUTAGE, "Partial outage"),
+    (ComponentStatus.MAJOR_OUTAGE, "Major outage"),
+)
+
+
+def component_selects(components: Sequence[str], marks: Mapping[str, str]) -> list[Block]:
+    """An optional status select per customer-facing component, showing its mark (none: not affected)."""
+    if len(components) > COMPONENT_SELECTS_LIMIT:
+        note = "Mark the affected components with `/incident components <name>=<status> …` in the war room."
+        return [SectionBlock(text=MarkdownTextObject(text=note))]
+    options = [Option(value=status.value, text=label) for status, label in _STATUS_CHOICES]
+    selects: list[Block] = []
+    for number, name in enumerate(components):
+        current = next((o for o in options if o.value == marks.get(name)), None)
+        selects.append(
+            InputBlock(
+                block_id=ids.component_block(name),
+                optional=True,
+                label=PlainTextObject(text=name),
+                hint=PlainTextObject(text="How customers see it affected; applied when the communicator approves.")
+                if number == 0
+                else None,
+                element=StaticSelectElement(
+                    action_id=ids.COMPONENT_ACTION,
+                    options=options,
+                    initial_option=current,
+                    placeholder=PlainTextObject(text="Not affected"),
+                ),
+            )
+        )
+    return selects
+
+
+def _internal_box() -> InputBlock:
+    return InputBlock(
+        block_id=ids.INTERNAL_BLOCK,
+        optional=True,
+        label=PlainTextObject(text="Visibility"),
+        element=CheckboxesElement(
+            action_id=ids.INTERNAL_ACTION,
+            options=[Option(value=ids.INTERNAL_VALUE, text="Internal only (no status page, feeds or webhooks)")],
+        ),
+    )

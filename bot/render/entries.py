@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import ids
-from bot.render.blocks import SECTION_LIMIT, Message, text_message
+from bot.render.blocks import SECTION_LIMIT, Message, component_selects, text_message
 from bot.vocabulary import CAUSE_LIMIT, ENTRY_TEXT_LIMIT, UPDATE_PHASES, Phase
 
 
@@ -34,6 +34,7 @@ class UpdateForm:
     channel_id: str
     phase: Phase
     drafts: Mapping[Phase, str]
+    marks: Mapping[str, str] = field(default_factory=dict)  # every playbook component: its status now
 
 
 def draft_card(
@@ -98,6 +99,7 @@ def update_modal(form: UpdateForm) -> dict[str, Any]:
                 element=StaticSelectElement(action_id=ids.PHASE_ACTION, options=options, initial_option=initial),
             ),
             _text_input(label="Update (2–3 sentences, factual)", initial=form.drafts.get(phase, "")),
+            *component_selects(list(form.marks), form.marks),
         ],
     )
     return view.to_dict()
