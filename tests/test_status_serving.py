@@ -1,0 +1,109 @@
+"""Serving the public side: caching (ETag, 304), security headers, read-only methods, 404, a fresh site within
+a moment of an approval, and `warroom status export DIR` writing the same bytes."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+from bot.publish.export import export, file_name
+from tests.support.harness import SECRET
+from tests.support.status import TITLE, public_side
+
+PATHS = (
+    "/",
+    "/incidents/INC-1",
+    "/status.css",
+    "/api/v2/summary.json",
+    "/api/v2/status.json",
+    "/api/v2/components.json",
+    "/api/v2/incidents.json",
+    "/api/v2/incidents/unresolved.json",
+    "/history.atom",
+    "/history.rss",
+)
+
+
+def test_every_path_is_cacheable_and_answers_304_to_its_etag(database_url: str) -> None:
+    with public_side(database_url) as public:
+        public.harness.declare(f"P1 {TITLE}")
+        public.approve(public.harness.entries()[0].id or 0)
+        for path in PATHS:
+            got = public.get(path)
+            assert got.status == 200, path
+            etag = got.headers["ETag"]
+            assert etag.startswith('"') and got.headers["Cache-Control"] == "public, max-age=10", path
+            assert got.headers["Content-Length"] == str(len(got.body))
+            again = public.fetch(path, **{"If-None-Match": etag})
+            assert (again.status, again.body, again.headers["ETag"]) == (304, b"", etag), path
+            assert public.fetch(path, **{"If-None-Match": '"other", W/' + etag}).status == 304
+            assert public.fetch(path, **{"If-None-Match": '"other"'}).status == 200
+        before = public.get("/api/v2/summary.json").headers["ETag"]
+        public.approve(public.draft("identified: The cause is known and a fix is rolling out."), response="two")
+        after = public.get("/api/v2/summary.json", **{"If-None-Match": before})
+        assert after.status == 200 and after.headers["ETag"] != before, "a new approval is a new version"
+
+
+def test_security_headers_no_script_and_read_only(database_url: str) -> None:
+    with public_side(database_url) as public:
+        page = public.get("/")
+        csp = page.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
+        assert page.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert '<html lang="en">' in page.text and "<script" not in page.text and " style=" not in page.text
+        head = public.fetch("/", method="HEAD")
+        assert head.status == 200 and head.body == b"" and head.headers["ETag"] == page.headers["ETag"]
+        for method in ("POST", "PUT", "DELETE"):
+            refused = public.fetch("/", method=method)
+            assert refused.status == 405 and refused.headers["Allow"] == "GET, HEAD", method
+        for path in ("/slack/events", "/incidents/INC-99", "/api/v2/nothing.json", "/../etc/passwd"):
+            missing = public.fetch(path)
+            assert missing.status == 404 and "Page not found" in missing.text, path
+            assert missing.headers["Content-Security-Policy"] == csp
+
+
+def test_an_approval_is_visible_within_a_second_without_being_asked(database_url: str) -> None:
+    with public_side(database_url) as public:
+        harness = public.harness
+        harness.declare(f"P1 {TITLE}")
+        entry = harness.entries()[0]
+        public.approve(entry.id or 0)
+        approved = time.monotonic()
+        while entry.text not in public.fetch("/api/v2/summary.json").text:  # the refresher's 200 ms check
+            assert time.monotonic() - approved < 1.0, "not visible within 1 s"
+            time.sleep(0.02)
+        assert entry.text in public.fetch("/").text
+
+
+def test_export_writes_the_same_bytes_as_served(database_url: str, tmp_path: Path) -> None:
+    with public_side(database_url) as public:
+        public.harness.declare(f"P1 {TITLE}")
+        public.approve(public.harness.entries()[0].id or 0)
+        public.get("/")
+        site = public.server.holder.site
+        written = export(site, tmp_path)
+        assert (tmp_path / "index.html") in written and (tmp_path / "incidents" / "INC-1.html") in written
+        assert (tmp_path / "api" / "v2" / "summary.json").exists() and (tmp_path / "404.html").exists()
+        for path in PATHS:
+            assert (tmp_path / file_name(path)).read_bytes() == public.fetch(path).body, path
+
+
+def test_status_bind_and_url_are_validated_and_the_url_defaults_from_the_bind() -> None:
+    base = {
+        "slack_bot_token": "xoxb-test",
+        "slack_signing_secret": SECRET,
+        "warroom_mirror_channel": "CMIRROR01",
+        "_env_file": None,
+    }
+    assert load_settings(**base).status_url is None
+    assert load_settings(**base, warroom_status_bind="0.0.0.0:8080").status_url == "http://127.0.0.1:8080"
+    settings = load_settings(**base, warroom_status_bind="127.0.0.1:8080", warroom_status_url="https://s.example/")
+    assert settings.status_url == "https://s.example"
+    with pytest.raises(ConfigError, match="WARROOM_STATUS_BIND: expected host:port"):
+        load_settings(**base, warroom_status_bind="8080")
+    with pytest.raises(ConfigError, match="WARROOM_STATUS_URL: expected the public base URL"):
+        load_settings(**base, warroom_status_url="status.example.com")
