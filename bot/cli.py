@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     status = sub.add_parser("status", help="the public status page")
     status.add_argument("action", choices=["export"], help="write the status page, API and feeds as static files")
     status.add_argument("directory", type=Path, help="where to write them")
+    webhooks = sub.add_parser("webhooks", help="the playbook's webhook endpoints")
+    webhooks.add_argument("action", choices=["test"], help="send a signed webhook.test event now")
+    webhooks.add_argument("name", help="the endpoint's name in the playbook")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every tick, twice a second
@@ -58,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     # From here the settings own the bot token. Bolt's App() would read SLACK_BOT_TOKEN from the environment
     # again, next to the client that already holds it, and warn "`token` will be unused" once per worker.
     os.environ.pop("SLACK_BOT_TOKEN", None)
+    if args.command == "webhooks":
+        from bot.publish.webhook_sending import send_test_event
+
+        timeout = settings.warroom_webhook_timeout.total_seconds()
+        return send_test_event(playbook.webhooks, args.name, timeout=timeout, out=sys.stdout, err=sys.stderr)
     if args.command == "check":
         if args.offline:
             print("warroom: settings and playbook are valid")

@@ -18,6 +18,9 @@ from bot.incidents.flows import FlowDeps, OutboxNotifier
 from bot.incidents.notices import Notices
 from bot.incidents.people import CachedDirectory
 from bot.playbook import Playbook, load_playbook
+from bot.publish.webhook_events import WebhookRelay
+from bot.publish.webhook_sending import endpoints
+from bot.publish.webhooks import WebhookWorker
 from bot.render.templates import Templates
 from bot.scheduler.pruning import OutboxPruner
 from bot.scheduler.ticking import Tick, Ticker
@@ -39,16 +42,20 @@ class Warroom:
     engine: Engine
     delivery: DeliveryWorker
     ticker: Ticker
+    webhooks: WebhookWorker  # its own threads: a dead endpoint never delays Slack
+    relay: WebhookRelay
 
     def start(self) -> None:
         """Start the background workers."""
         self.delivery.start()
+        self.webhooks.start()
         self.ticker.start()
 
     def stop(self) -> None:
         """Let the lazy listeners still running finish (their outbox rows are written), then stop the workers."""
         self.app.listener_runner.listener_executor.shutdown(wait=True)
         self.ticker.stop()
+        self.webhooks.stop()
         self.delivery.stop()
         self.engine.dispose()
 
@@ -89,15 +96,24 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
     )
     outbox.listen(delivery.wake)
     pruner = OutboxPruner(engine=engine, clock=clock, retention=settings.warroom_outbox_retention)
+    webhooks = WebhookWorker(
+        engine=engine, clock=clock, endpoints=endpoints(playbook.webhooks), timeout=settings.warroom_webhook_timeout
+    )
+    relay = WebhookRelay(
+        engine=engine, clock=clock, playbook=playbook, status_url=settings.status_url, relayed=webhooks.wake
+    )
+    relay.enroll()  # an endpoint new to the database starts at the newest timeline event
     return Warroom(
         app=create_app(settings, domain=domain, slack_client=client),
         engine=engine,
         delivery=delivery,
-        ticker=Ticker(ticks(domain, pruner=pruner), clock=clock),
+        ticker=Ticker(ticks(domain, pruner=pruner, relay=relay), clock=clock),
+        webhooks=webhooks,
+        relay=relay,
     )
 
 
-def ticks(domain: Domain, *, pruner: OutboxPruner) -> list[Tick]:
+def ticks(domain: Domain, *, pruner: OutboxPruner, relay: WebhookRelay | None = None) -> list[Tick]:
     """The periodic work, each tick run on its own: one failing never skips another."""
     reminders = domain.reminders
     return [
@@ -106,4 +122,5 @@ def ticks(domain: Domain, *, pruner: OutboxPruner) -> list[Tick]:
         Tick("postmortem reminders", reminders.remind_postmortem, every=FOLLOW_UPS_EVERY),
         Tick("audit settling", reminders.settle_audits, every=FOLLOW_UPS_EVERY),
         Tick("outbox pruning", pruner.run, every=PRUNE_EVERY),
+        *([Tick("webhook relay", relay.relay_now)] if relay is not None else []),
     ]

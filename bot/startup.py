@@ -12,8 +12,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 from sqlalchemy import make_url
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.playbook import Playbook
+from bot.publish.webhook_sending import endpoints
 from bot.render.samples import template_samples
 from bot.render.templates import Templates, shipped_templates
 from bot.slack.scopes import BOT_SCOPES, missing_scopes
@@ -100,7 +101,19 @@ def check(settings: Settings, playbook: Playbook) -> Report:
     mirror, report.mirror_name = check_mirror(settings, identity)
     report.findings.append(mirror)
     report.findings += check_templates(settings, playbook)
+    if playbook.webhooks:
+        report.findings.append(check_webhook_secrets(playbook))
     return report
+
+
+def check_webhook_secrets(playbook: Playbook) -> Finding:
+    """Every webhook endpoint's secret is set (in the environment or .env), as a Standard Webhooks secret."""
+    try:
+        found = endpoints(playbook.webhooks)
+    except ConfigError as error:
+        fix = "set each variable to the endpoint's signing secret (whsec_ and base64), never in the playbook"
+        return Finding("webhook secrets", False, "; ".join(str(error).splitlines()), fix, blocks_start=True)
+    return Finding("webhook secrets", True, f"{len(found)} endpoint(s) signed: {', '.join(e.name for e in found)}")
 
 
 def check_bot_token(settings: Settings) -> tuple[Finding, Identity | None]:
