@@ -3,6 +3,7 @@ a moment of an approval, and `warroom status export DIR` writing the same bytes.
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 
@@ -107,3 +108,27 @@ def test_status_bind_and_url_are_validated_and_the_url_defaults_from_the_bind() 
         load_settings(**base, warroom_status_bind="8080")
     with pytest.raises(ConfigError, match="WARROOM_STATUS_URL: expected the public base URL"):
         load_settings(**base, warroom_status_url="status.example.com")
+
+
+def _raw(url: str, data: bytes) -> bytes:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        connection.sendall(data)
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_keep_alive_pipelining_and_malformed_requests(database_url: str) -> None:
+    with public_side(database_url) as public:
+        url = public.server.url
+        first = b"GET /api/v2/status.json HTTP/1.1\r\nHost: x\r\n\r\n"
+        last = b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n"
+        two = _raw(url, first + last)
+        assert two.count(b"HTTP/1.1 200 OK") == 2, "pipelined on one connection, closed when asked"
+        assert _raw(url, b"GET / HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.1 200 OK"), "HTTP/1.0 closes after one"
+        assert _raw(url, b"NONSENSE\r\n\r\n").startswith(b"HTTP/1.1 400 Bad Request")
+        assert _raw(url, b"GET / HTTP/1.1\r\nX: " + b"a" * 20000).startswith(b"HTTP/1.1 431")
+        posted = _raw(url, b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello")
+        assert posted.startswith(b"HTTP/1.1 405") and b"Connection: close" in posted

@@ -16,7 +16,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings, load_settings, parse_bind
 from bot.playbook import Playbook, load_playbook
 from bot.publish.export import export
-from bot.publish.server import SiteHolder, StatusServer, start_status_server
+from bot.publish.listener import StatusServer, start_status_server
+from bot.publish.server import SiteHolder
 from bot.store.db import make_engine
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,6 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -128,70 +127,3 @@ def wsgi_app(holder: SiteHolder) -> Callable[[WSGIEnvironment, StartResponse], I
         return [reply.body]
 
     return application
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """HTTP/1.1 with keep-alive, straight from the holder's bytes (no WSGI layer on the hot path)."""
-
-    protocol_version = "HTTP/1.1"
-
-    def version_string(self) -> str:
-        return "Warroom"
-
-    holder: SiteHolder
-
-    def _reply(self) -> None:
-        reply = respond(
-            self.holder.site, method=self.command, path=self.path, if_none_match=self.headers.get("If-None-Match")
-        )
-        code, _, reason = reply.status.partition(" ")
-        self.send_response(int(code), reason)
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if reply.body:
-            self.wfile.write(reply.body)
-
-    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _reply
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 512
-
-
-@dataclass
-class StatusServer:
-    """The public side listening on its own address, with its refresher."""
-
-    holder: SiteHolder
-    server: ThreadingHTTPServer
-    thread: threading.Thread
-
-    @property
-    def url(self) -> str:
-        """Where it listens."""
-        host, port = self.server.server_address[:2]
-        return f"http://[{host!s}]:{port}" if ":" in str(host) else f"http://{host!s}:{port}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.holder.stop()
-
-
-def start_status_server(make_holder: Callable[[str], SiteHolder], *, host: str, port: int) -> StatusServer:
-    """Listen on host:port (0 for a free port) in background threads, and keep the site fresh. `make_holder` is
-    given the address it listens on (http://host:port), for links when no public URL is configured."""
-    server = _Server((host, port), _Handler)
-    bound_host, bound_port = server.server_address[:2]
-    shown = f"[{bound_host!s}]" if ":" in str(bound_host) else str(bound_host)
-    holder = make_holder(f"http://{shown}:{bound_port}")
-    server.RequestHandlerClass = type("StatusHandler", (_Handler,), {"holder": holder})
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
-    thread.start()
-    holder.start()
-    return StatusServer(holder=holder, server=server, thread=thread)

@@ -22,7 +22,7 @@ from bot.playbook import Playbook
 from bot.playbook_public import Webhook
 from bot.store.db import session_scope
 from bot.store.models import RESOLUTION, Entry, Incident, TimelineEvent
-from bot.store.public import IncidentComponent, WebhookCursor, WebhookMessage
+from bot.store.public import WebhookCursor, WebhookMessage
 from bot.vocabulary import Credits, Event, Phase, WebhookEvent
 
 BATCH = 500  # timeline events looked at per endpoint and tick
@@ -31,6 +31,7 @@ BATCH = 500  # timeline events looked at per endpoint and tick
 LOOKBACK_IDS = 1000
 LOOKBACK = timedelta(minutes=1)
 TEST_EVENT = "webhook.test"
+_STATE_KINDS = (Event.DECLARED, Event.SEVERITY_CHANGED, Event.IMPACT_APPROVED, Event.COMPONENTS_CHANGED)
 
 _KINDS: dict[str, WebhookEvent] = {
     Event.DECLARED: WebhookEvent.INCIDENT_DECLARED,
@@ -69,7 +70,7 @@ class Payloads:
 
     def data(self, session: Session, incident: Incident, event: TimelineEvent, kind: WebhookEvent) -> dict[str, Any]:
         """The `data` of the webhook event `kind` telling of `event`."""
-        data = self.incident(session, incident, at=event.at, status=_status(event, incident))
+        data = self.incident(session, incident, event, status=_status(event, incident))
         if kind in (WebhookEvent.ENTRY_APPROVED, WebhookEvent.ENTRY_CORRECTED):
             data["entry"] = self._entry(session, incident, event)
         elif kind == WebhookEvent.COMPONENT_UPDATED:
@@ -78,20 +79,34 @@ class Payloads:
             data["followup"] = self._followup(incident, event)
         return data
 
-    def incident(self, session: Session, incident: Incident, *, at: datetime, status: str) -> dict[str, Any]:
-        """The incident's public fields (never its internal title, people or channel)."""
-        marks = session.exec(
-            select(IncidentComponent)
-            .where(IncidentComponent.incident_id == incident.id)
-            .order_by(col(IncidentComponent.name))
+    def incident(self, session: Session, incident: Incident, event: TimelineEvent, *, status: str) -> dict[str, Any]:
+        """The incident's public fields as of `event` (never its internal title, people or channel).
+
+        The impact line, severity and component marks are read from the timeline up to the event's moment, so an
+        event relayed late still tells what was true when it happened.
+        """
+        impact_line, severity = None, str(event.data.get("severity") or incident.severity)
+        marks: dict[str, str] = {}
+        history = select(TimelineEvent).where(
+            TimelineEvent.incident_id == incident.id,
+            col(TimelineEvent.at) <= event.at,  # what its transaction did too (an approval applies the marks)
+            col(TimelineEvent.kind).in_(_STATE_KINDS),
         )
+        for earlier in session.exec(history.order_by(col(TimelineEvent.id))):
+            if earlier.kind == Event.IMPACT_APPROVED:
+                impact_line = earlier.data.get("text")
+            elif earlier.kind == Event.COMPONENTS_CHANGED:
+                marks.update(earlier.data.get("components") or {})
+            elif earlier.kind in (Event.DECLARED, Event.SEVERITY_CHANGED):
+                severity = str(earlier.data.get("severity") or earlier.data.get("new") or severity)
+        at = event.at
         resolved = incident.resolved_at if incident.resolved_at is not None and incident.resolved_at <= at else None
         return {
             "reference": incident.ref,
-            "impact_line": incident.impact,
+            "impact_line": impact_line,
             "status": status,
-            "impact": str(self._playbook.impact_of(incident.severity)),
-            "components": {mark.name: mark.status for mark in marks},
+            "impact": str(self._playbook.impact_of(severity)),
+            "components": dict(sorted(marks.items())),
             "started_at": _iso(incident.declared_at),
             "resolved_at": _iso(resolved),
             "url": f"{self._status_url}/incidents/{incident.ref}" if self._status_url else None,
@@ -175,34 +190,35 @@ class WebhookRelay:
             start = {"endpoint": hook.name, "started_after": newest, "relayed_to": newest}
             session.execute(_insert_new(session, WebhookCursor, [start]))
             return 0
-        low = max(cursor.started_after, cursor.relayed_to - LOOKBACK_IDS)
-        kinds = [kind for kind, told in _KINDS.items() if told in hook.events]
-        events = list(
+        kinds = col(TimelineEvent.kind).in_([kind for kind, told in _KINDS.items() if told in hook.events])
+        ids = col(TimelineEvent.id)
+        fresh = list(
             session.exec(
-                select(TimelineEvent)
-                .where(col(TimelineEvent.id) > low, col(TimelineEvent.id) <= newest, col(TimelineEvent.kind).in_(kinds))
-                .order_by(col(TimelineEvent.id))
-                .limit(BATCH)
+                select(TimelineEvent).where(ids > cursor.relayed_to, ids <= newest, kinds).order_by(ids).limit(BATCH)
             )
         )
-        recent = self._clock.now() - LOOKBACK
-        events = [e for e in events if (e.id or 0) > cursor.relayed_to or e.at >= recent]
-        done = set(
-            session.exec(
-                select(WebhookMessage.timeline_event_id).where(
-                    WebhookMessage.endpoint == hook.name,
-                    col(WebhookMessage.timeline_event_id) > low,
-                    col(WebhookMessage.timeline_event_id) <= cursor.relayed_to,
-                )
-            )
-        )
-        rows = self._messages(session, hook, [e for e in events if e.id not in done])
+        events = self._late(session, hook, cursor, kinds) + fresh
+        rows = self._messages(session, hook, events)
         if rows:
             session.execute(_insert_new(session, WebhookMessage, rows))
-        last = max((e.id or 0 for e in events), default=newest)
-        cursor.relayed_to = max(cursor.relayed_to, newest if len(events) < BATCH else last)
+        cursor.relayed_to = max(cursor.relayed_to, newest if len(fresh) < BATCH else (fresh[-1].id or 0))
         session.add(cursor)
         return len(rows)
+
+    def _late(self, session: Session, hook: Webhook, cursor: WebhookCursor, kinds: Any) -> list[TimelineEvent]:
+        """Events of the last minute behind the cursor that no message tells of yet (committed after later ones)."""
+        low, ids = max(cursor.started_after, cursor.relayed_to - LOOKBACK_IDS), col(TimelineEvent.id)
+        recent = self._clock.now() - LOOKBACK
+        query = select(TimelineEvent).where(ids > low, ids <= cursor.relayed_to, kinds, TimelineEvent.at >= recent)
+        behind = list(session.exec(query.order_by(ids)))
+        if not behind:
+            return []
+        told = select(WebhookMessage.timeline_event_id).where(
+            WebhookMessage.endpoint == hook.name,
+            col(WebhookMessage.timeline_event_id).in_([event.id for event in behind]),
+        )
+        done = set(session.exec(told))
+        return [event for event in behind if event.id not in done]
 
     def _messages(self, session: Session, hook: Webhook, events: list[TimelineEvent]) -> list[dict[str, Any]]:
         ids = {e.incident_id for e in events}

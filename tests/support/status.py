@@ -15,8 +15,8 @@ from typing import Any
 from markupsafe import Markup
 
 from bot.playbook import Playbook
+from bot.publish.listener import StatusServer
 from bot.publish.serve import start_beside
-from bot.publish.server import StatusServer
 from bot.store.db import session_scope
 from bot.store.models import APPROVED, Incident
 from bot.store.public import IncidentComponent
