@@ -272,3 +272,21 @@ def test_without_components_in_the_playbook_the_forms_offer_none_and_the_command
     assert said.startswith("The playbook lists no customer-facing components, so there is nothing to mark.")
     assert "`components: [API, Dashboard, Checkout]`" in said
     assert _answer(warroom, "", name="bare") == said
+
+
+def test_the_timeline_says_which_components_were_marked_and_how() -> None:
+    from datetime import UTC, datetime
+
+    from bot.incidents.story import lines
+    from bot.playbook import load_playbook
+    from bot.store.models import Incident, TimelineEvent
+    from bot.vocabulary import Event
+
+    incident = Incident(id=1, channel_id=WAR_ROOM, title="t", severity="P1", status="investigating", lead_id=LEAD)
+    at = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
+    marked = {"components": {"Checkout": "major_outage", "API": "degraded_performance"}}
+    event = TimelineEvent(incident_id=1, at=at, actor_id=DANA, kind=Event.COMPONENTS_CHANGED, data=marked)
+
+    [told] = lines(incident, [event], load_playbook())
+
+    assert told.text.endswith("marked the components: Checkout · major outage, API · degraded performance")

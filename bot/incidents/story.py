@@ -33,6 +33,8 @@ _SAID: dict[str, str] = {
     Event.FOLLOW_UP_REMINDED: "sent the {reminder} reminder",
     Event.IMPACT_PROPOSED: "proposed the public impact line: {text}",
     Event.IMPACT_APPROVED: "approved the public impact line: {text}",
+    Event.COMPONENTS_CHANGED: "marked the components: {marks}",
+    Event.DRILL_STOOD_DOWN: "stood the drill down: a real incident was declared in its channel",
 }
 
 
@@ -80,6 +82,9 @@ def _said(event: TimelineEvent, data: dict[str, str], zone: ZoneInfo) -> str:
         data["reminder"] = _READABLE.get(data["reminder"], data["reminder"])
     if "due" in data:
         data["due"] = _clock(data["due"], zone)
+    marked = event.data.get("components")
+    if isinstance(marked, dict):
+        data["marks"] = ", ".join(f"{name} · {str(status).replace('_', ' ')}" for name, status in marked.items())
     template = _SAID.get(event.kind, event.kind.replace("_", " "))
     try:
         return template.format(**data)
