@@ -27,6 +27,7 @@ from sqlmodel import Session, func, select
 from bot.clock import ScaledClock
 from bot.config import Settings
 from bot.playbook import load_playbook
+from bot.publish.serve import start_beside
 from bot.runtime import Warroom, build
 from bot.sandbox import cast
 from bot.sandbox.door import BotDoor
@@ -115,12 +116,21 @@ def running(options: Options) -> Iterator[Sandbox]:
     door = BotDoor(workspace, api, events_url=events_url, secret=secret, public_url=url)
     people = [{"id": p.id, "name": p.name, "role": p.role, "home": cast.HOME[p.id]} for p in cast.PEOPLE]
     progress_engine = make_engine(settings.database_url)
+    # The public status page, as customers would see it: its own loopback port, reading the same database.
+    status = start_beside(progress_engine, playbook=playbook, clock=clock, bind=f"{HOST}:0")
 
     def time_now() -> str:
         return clock.now().astimezone(playbook.zone).strftime("%H:%M %Z")
 
     def page() -> str:
-        return page_html(people=people, guide=cast.GUIDE, speed=options.speed, now=time_now(), default_channel=WAR_ROOM)
+        return page_html(
+            people=people,
+            guide=cast.GUIDE,
+            speed=options.speed,
+            now=time_now(),
+            default_channel=WAR_ROOM,
+            status_url=status.url,
+        )
 
     def extras() -> dict[str, Any]:
         return {"clock": time_now(), "progress": cast.progress(progress_engine, workspace)}
@@ -143,6 +153,7 @@ def running(options: Options) -> Iterator[Sandbox]:
         bot_server.shutdown()
         page_server.server_close()
         bot_server.server_close()
+        status.stop()
         progress_engine.dispose()
 
 

@@ -143,10 +143,25 @@ class Site:
         return "200 OK", "text/plain; charset=utf-8", str(shared["content"]).encode()
 
 
-def page_html(*, people: list[dict[str, str]], guide: Any, speed: float, now: str, default_channel: str) -> str:
+def page_html(
+    *,
+    people: list[dict[str, str]],
+    guide: Any,
+    speed: float,
+    now: str,
+    default_channel: str,
+    status_url: str | None = None,
+) -> str:
     """The page itself; the panes arrive with the first state."""
     template = pages().get_template("page.html.j2")
-    return template.render(people=people, guide=guide, speed=_speed(speed), now=now, default_channel=default_channel)
+    return template.render(
+        people=people,
+        guide=guide,
+        speed=_speed(speed),
+        now=now,
+        default_channel=default_channel,
+        status_url=status_url,
+    )
 
 
 def _speed(speed: float) -> str | int:
