@@ -97,7 +97,11 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
     outbox.listen(delivery.wake)
     pruner = OutboxPruner(engine=engine, clock=clock, retention=settings.warroom_outbox_retention)
     webhooks = WebhookWorker(
-        engine=engine, clock=clock, endpoints=endpoints(playbook.webhooks), timeout=settings.warroom_webhook_timeout
+        engine=engine,
+        clock=clock,
+        endpoints=endpoints(playbook.webhooks),
+        timeout=settings.warroom_webhook_timeout,
+        retention=settings.warroom_outbox_retention,
     )
     relay = WebhookRelay(
         engine=engine, clock=clock, playbook=playbook, status_url=settings.status_url, relayed=webhooks.wake
@@ -107,13 +111,15 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
         app=create_app(settings, domain=domain, slack_client=client),
         engine=engine,
         delivery=delivery,
-        ticker=Ticker(ticks(domain, pruner=pruner, relay=relay), clock=clock),
+        ticker=Ticker(ticks(domain, pruner=pruner, relay=relay, webhooks=webhooks), clock=clock),
         webhooks=webhooks,
         relay=relay,
     )
 
 
-def ticks(domain: Domain, *, pruner: OutboxPruner, relay: WebhookRelay | None = None) -> list[Tick]:
+def ticks(
+    domain: Domain, *, pruner: OutboxPruner, relay: WebhookRelay | None = None, webhooks: WebhookWorker | None = None
+) -> list[Tick]:
     """The periodic work, each tick run on its own: one failing never skips another."""
     reminders = domain.reminders
     return [
@@ -123,4 +129,5 @@ def ticks(domain: Domain, *, pruner: OutboxPruner, relay: WebhookRelay | None = 
         Tick("audit settling", reminders.settle_audits, every=FOLLOW_UPS_EVERY),
         Tick("outbox pruning", pruner.run, every=PRUNE_EVERY),
         *([Tick("webhook relay", relay.relay_now)] if relay is not None else []),
+        *([Tick("webhook pruning", webhooks.prune, every=PRUNE_EVERY)] if webhooks is not None else []),
     ]

@@ -232,9 +232,7 @@ def test_after_a_day_of_failures_the_war_room_is_told_once_and_later_events_stil
             warroom.clock.advance(hours=9)  # past the day after three: given up
             warroom.warroom.webhooks.deliver_now()
         warroom.drain()
-        told = warroom.fake.received(
-            "chat.postMessage", channel=WAR_ROOM, where=lambda c: "Webhook *helpdesk*" in c.text
-        )
+        told = told_in_war_room(warroom)
         assert len(told) == 1, "once for the outage, not once per event given up"
         assert "gave up after retrying for a day" in told[0].text and "Last error: no answer" in told[0].text
 
@@ -243,6 +241,18 @@ def test_after_a_day_of_failures_the_war_room_is_told_once_and_later_events_stil
         assert relay_and_send(warroom) == 1
         assert receiver.types() == ["entry.approved"]
         assert "Card payments are recovering." in receiver.delivered()[0].body
+
+        receiver.stop()  # a second outage is told again
+        followups.update(warroom, "Card payments work again for most customers.", minutes=1, response="again")
+        assert relay_and_send(warroom) == 1
+        warroom.clock.advance(hours=25)
+        warroom.warroom.webhooks.deliver_now()
+        warroom.drain()
+        assert len(told_in_war_room(warroom)) == 2
+
+        warroom.clock.advance(days=15)  # past the outbox retention: delivered events are forgotten
+        assert warroom.tick()["webhook pruning"] == 1
+        assert warroom.tick()["webhook pruning"] == 0
 
 
 def test_a_gone_endpoint_is_given_up_at_once(database_url: str, receiver: Receiver, secret: str) -> None:

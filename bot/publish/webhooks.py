@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, func, literal_column, or_, update
+from sqlalchemy import Engine, delete, literal_column, or_, update
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
@@ -28,6 +28,7 @@ from bot.store.public import WebhookMessage
 log = logging.getLogger(__name__)
 FIRST_BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=15)
+PRUNE_BATCH = 500
 RETRY_FOR = timedelta(days=1)  # from the event's creation; then it is given up and the war room told
 
 
@@ -47,6 +48,7 @@ class WebhookWorker:
         clock: Clock,
         endpoints: Sequence[Endpoint],
         timeout: timedelta = timedelta(seconds=10),
+        retention: timedelta = timedelta(days=14),
         poll_seconds: float = 1.0,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -57,6 +59,7 @@ class WebhookWorker:
         self._timeout = timeout
         self._lease = 3 * timeout + timedelta(seconds=30)  # outlasts one attempt, so no one takes a row in flight
         self._poll = poll_seconds
+        self._retention = retention
         self._wall = wall
         self._wakeups = {name: threading.Event() for name in self._endpoints}
         self._stopping = threading.Event()
@@ -94,6 +97,19 @@ class WebhookWorker:
             return 0
         with ThreadPoolExecutor(max_workers=len(self._endpoints)) as pool:
             return sum(pool.map(self._drain, self._endpoints))
+
+    def prune(self) -> int:
+        """Forget the next batch of delivered events older than the retention (given-up ones stay, for the record)."""
+        before = self._clock.now() - self._retention
+        delivered_at = col(WebhookMessage.delivered_at)
+        with session_scope(self._engine) as session:
+            doomed = select(WebhookMessage.id).where(  # the partial index's condition, spelled as a literal
+                col(WebhookMessage.state) == literal_column(f"'{DELIVERED}'"), delivered_at < before
+            )
+            ids = list(session.exec(doomed.order_by(delivered_at).limit(PRUNE_BATCH)))
+            if ids:
+                session.execute(delete(WebhookMessage).where(col(WebhookMessage.id).in_(ids)))
+        return len(ids)
 
     def _drain(self, name: str) -> int:
         settled = 0
@@ -181,20 +197,15 @@ class WebhookWorker:
             log.warning("webhook %s to %s: %s", row.event_id, row.endpoint, answer.detail)
 
     def _tell_war_room(self, session: Session, row: WebhookMessage, answer: Answer, *, retried: bool) -> None:
-        """Once per outage of an endpoint (the first event given up since it last took one), in the war room."""
-        last_delivered = session.exec(
-            select(func.max(WebhookMessage.id)).where(
-                WebhookMessage.endpoint == row.endpoint, WebhookMessage.state == DELIVERED
-            )
-        ).one()
-        earlier = select(WebhookMessage.id).where(
-            WebhookMessage.endpoint == row.endpoint,
-            WebhookMessage.state == FAILED,
-            col(WebhookMessage.id) > (last_delivered or 0),
-            WebhookMessage.id != row.id,
-        )
+        """Once per outage of an endpoint (an event given up right after one that was not), in the war room."""
+        before = session.exec(
+            select(WebhookMessage.state)
+            .where(WebhookMessage.endpoint == row.endpoint, col(WebhookMessage.id) < (row.id or 0))
+            .order_by(col(WebhookMessage.id).desc())
+            .limit(1)
+        ).first()
         incident = session.get(Incident, row.incident_id) if row.incident_id is not None else None
-        if incident is None or incident.id is None or session.exec(earlier.limit(1)).first() is not None:
+        if incident is None or incident.id is None or before == FAILED:  # told when the outage began
             return
         how = f"after retrying for {_span(RETRY_FOR)}" if retried else "at once: retrying would not help"
         text = (
