@@ -3,15 +3,20 @@ a moment of an approval, and `warroom status export DIR` writing the same bytes.
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.publish.export import export, file_name
-from tests.support.harness import SECRET
+from tests.support.harness import SECRET, start_fake_slack
+from tests.support.processes import environment, free_port, start, wait_healthy
 from tests.support.status import TITLE, public_side
 
 PATHS = (
@@ -132,3 +137,58 @@ def test_keep_alive_pipelining_and_malformed_requests(database_url: str) -> None
         assert _raw(url, b"GET / HTTP/1.1\r\nX: " + b"a" * 20000).startswith(b"HTTP/1.1 431")
         posted = _raw(url, b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello")
         assert posted.startswith(b"HTTP/1.1 405") and b"Connection: close" in posted
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def test_warroom_serves_the_status_page_on_its_own_bind_and_exports_it(tmp_path: Path) -> None:
+    fake = start_fake_slack()
+    port, status_port = free_port(), free_port()
+    env = environment(
+        fake,
+        tmp_path,
+        SLACK_SIGNING_SECRET=SECRET,
+        PORT=str(port),
+        WARROOM_STATUS_BIND=f"127.0.0.1:{status_port}",
+        WARROOM_STATUS_URL="https://status.acme.example",
+    )
+    process = start(env, tmp_path)
+    try:
+        wait_healthy(port, process)
+        status = f"http://127.0.0.1:{status_port}"
+        deadline = time.monotonic() + 30
+        while not _answers(status + "/api/v2/status.json"):
+            assert time.monotonic() < deadline, "the status page did not come up"
+            time.sleep(0.1)
+        with urllib.request.urlopen(status + "/api/v2/summary.json", timeout=5) as response:
+            assert json.loads(response.read())["page"]["url"] == "https://status.acme.example"
+        assert not _answers(status + "/slack/events") and not _answers(status + "/healthz"), "no Slack routes"
+        assert not _answers(f"http://127.0.0.1:{port}/api/v2/summary.json"), "and no public page on Slack's port"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        fake.stop()
+    deadline = time.monotonic() + 5
+    while _answers(f"http://127.0.0.1:{status_port}/"):
+        assert time.monotonic() < deadline, "the status page outlived Warroom"
+        time.sleep(0.1)
+
+    exported = subprocess.run(
+        [sys.executable, "-m", "bot", "status", "export", str(tmp_path / "site")],
+        env={**env, "SLACK_API_URL": "http://127.0.0.1:9/api/"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert "files of the status page" in exported.stdout
+    summary = json.loads((tmp_path / "site" / "api" / "v2" / "summary.json").read_text())
+    assert summary["status"]["indicator"] == "none"
+    assert (tmp_path / "site" / "index.html").read_text().startswith("<!doctype html>")

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.clock import Clock, SystemClock
-from bot.config import Settings, load_settings, parse_bind
+from bot.config import Settings, parse_bind
 from bot.playbook import Playbook, load_playbook
 from bot.publish.export import export
 from bot.publish.listener import StatusServer, start_status_server
@@ -21,6 +21,7 @@ from bot.publish.server import SiteHolder
 from bot.store.db import make_engine
 
 log = logging.getLogger(__name__)
+_DATABASE, _BIND, _URL, _PLAYBOOK = "DATABASE_URL", "WARROOM_STATUS_BIND", "WARROOM_STATUS_URL", "WARROOM_PLAYBOOK"
 PARENT_CHECK_SECONDS = 1.0  # how soon the status process notices that Warroom is gone, and ends too
 
 
@@ -42,7 +43,14 @@ def spawn(settings: Settings) -> subprocess.Popen[bytes] | None:
     settings (environment and .env), and ends when this process ends."""
     if settings.warroom_status_bind is None:
         return None
-    child = subprocess.Popen([sys.executable, "-m", "bot.publish.serve"])
+    # What it needs, and no Slack token: by environment (never argv, which `ps` shows to every user).
+    needs = {
+        _DATABASE: settings.database_url,
+        _BIND: settings.warroom_status_bind,
+        _URL: settings.status_url or "",
+        _PLAYBOOK: str(settings.warroom_playbook or ""),
+    }
+    child = subprocess.Popen([sys.executable, "-m", "bot.publish.serve"], env={**os.environ, **needs})
     parent = os.getpid()
 
     def stop() -> None:
@@ -53,18 +61,13 @@ def spawn(settings: Settings) -> subprocess.Popen[bytes] | None:
     return child
 
 
-def serve_forever(settings: Settings) -> None:
+def serve_forever(*, database_url: str, bind: str, base_url: str | None, playbook: Path | None) -> None:
     """Run the status server until the process that started it ends."""
-    assert settings.warroom_status_bind is not None
     parent = os.getppid()
     server = start_beside(
-        make_engine(settings.database_url),
-        playbook=load_playbook(settings.warroom_playbook),
-        clock=SystemClock(),
-        bind=settings.warroom_status_bind,
-        base_url=settings.status_url,
+        make_engine(database_url), playbook=load_playbook(playbook), clock=SystemClock(), bind=bind, base_url=base_url
     )
-    log.info("status page on %s (public URL %s)", server.url, settings.status_url)
+    log.info("status page on %s (public URL %s)", server.url, base_url or server.url)
     while os.getppid() == parent:
         time.sleep(PARENT_CHECK_SECONDS)
     server.stop()
@@ -72,7 +75,12 @@ def serve_forever(settings: Settings) -> None:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    serve_forever(load_settings())
+    serve_forever(
+        database_url=os.environ[_DATABASE],
+        bind=os.environ[_BIND],
+        base_url=os.environ.get(_URL) or None,
+        playbook=Path(os.environ[_PLAYBOOK]) if os.environ.get(_PLAYBOOK) else None,
+    )
 
 
 def export_site(settings: Settings, directory: Path) -> list[Path]:
