@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from bot.vocabulary import WebhookEvent
 from tests.support import followups
 from tests.support.fake_slack import Call
 from tests.support.feed import click, opened_view, text_values
-from tests.support.harness import DANA, LEAD, OTHER_ROOM, WAR_ROOM, Harness, running, shipped_playbook
+from tests.support.harness import DANA, LEAD, OTHER_ROOM, WAR_ROOM, Harness, running, shipped_playbook, start_fake_slack
 from tests.support.in_process import run_main
 from tests.support.settings import VALID, clean_environ
 from tests.support.webhook_receiver import Received, Receiver, new_secret
@@ -341,3 +342,27 @@ def test_component_marks_reach_the_helpdesk_with_the_incident_page(
         assert back["changed"] == {"Checkout": "operational"}
         assert marked["url"] == "https://status.example.com/incidents/INC-1"
         assert [p["type"] for p in payloads][-2:] == ["component.updated", "incident.resolved"]
+
+
+def test_two_replicas_relaying_and_delivering_at_once_send_each_event_once(
+    database_url: str, receiver: Receiver, secret: str
+) -> None:
+    fake = start_fake_slack()
+    playbook = hooked(("helpdesk", SECRET_ENV, receiver))
+    try:
+        with (
+            running(database_url, playbook=playbook, fake=fake, background=False) as one,
+            running(database_url, playbook=playbook, fake=fake, clock=one.clock, background=False) as two,
+            ThreadPoolExecutor(max_workers=2) as replicas,
+        ):
+            followups.named(one)
+            followups.first_update(one)
+            one.drain()
+            relayed = [replicas.submit(replica.warroom.relay.relay_now) for replica in (one, two)]
+            assert sorted(done.result(timeout=20) for done in relayed) == [0, 2]
+            sent = [replicas.submit(replica.warroom.webhooks.deliver_now) for replica in (one, two)]
+            assert sum(done.result(timeout=20) for done in sent) == 2
+        assert [p["type"] for p in once_each(receiver.received, secret)] == ["incident.declared", "entry.approved"]
+        assert len(receiver.received) == 2, "each event sent by one replica only"
+    finally:
+        fake.stop()
