@@ -129,10 +129,14 @@ def _no_env_hint() -> str | None:
 
 
 def _run(settings: Settings) -> int:
-    from bot.publish.serve import spawn
+    from bot.publish.serve import StatusStartError, spawn
 
-    if spawn(settings) is not None:  # the public page on its own bind and process (WARROOM_STATUS_BIND)
-        print(f"warroom: status page on {settings.warroom_status_bind} ({settings.status_url})", flush=True)
+    try:
+        if spawn(settings) is not None:  # the public page on its own bind and process (WARROOM_STATUS_BIND)
+            print(f"warroom: status page on {settings.warroom_status_bind} ({settings.status_url})", flush=True)
+    except StatusStartError as error:
+        print(f"warroom: {error}", file=sys.stderr)
+        return 2
     if settings.socket_mode:
         from bot.socket_mode import serve_socket_mode  # the app token was proven at start (bot/startup.py)
 

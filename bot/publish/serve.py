@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ from bot.store.db import make_engine
 
 log = logging.getLogger(__name__)
 _DATABASE, _BIND, _URL, _PLAYBOOK = "DATABASE_URL", "WARROOM_STATUS_BIND", "WARROOM_STATUS_URL", "WARROOM_PLAYBOOK"
+START_TIMEOUT = 30  # seconds for the status process to import, read the database and listen
 PARENT_CHECK_SECONDS = 1.0  # how soon the status process notices that Warroom is gone, and ends too
 
 
@@ -51,6 +53,7 @@ def spawn(settings: Settings) -> subprocess.Popen[bytes] | None:
         _PLAYBOOK: str(settings.warroom_playbook or ""),
     }
     child = subprocess.Popen([sys.executable, "-m", "bot.publish.serve"], env={**os.environ, **needs})
+    _wait_listening(child, settings.warroom_status_bind)
     parent = os.getpid()
 
     def stop() -> None:
@@ -59,6 +62,27 @@ def spawn(settings: Settings) -> subprocess.Popen[bytes] | None:
 
     atexit.register(stop)
     return child
+
+
+class StatusStartError(Exception):
+    """The status server could not start (its port taken, its database unreachable)."""
+
+
+def _wait_listening(child: subprocess.Popen[bytes], bind: str) -> None:
+    """Return once the status server accepts connections, so Warroom is healthy only with its page up."""
+    host, port = parse_bind(bind)
+    host = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise StatusStartError(f"WARROOM_STATUS_BIND: the status server on {bind} exited (see its log above)")
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    child.terminate()
+    raise StatusStartError(f"WARROOM_STATUS_BIND: the status server on {bind} did not listen within {START_TIMEOUT}s")
 
 
 def serve_forever(*, database_url: str, bind: str, base_url: str | None, playbook: Path | None) -> None:
