@@ -340,6 +340,7 @@ def test_component_marks_reach_the_helpdesk_with_the_incident_page(
         assert isinstance(marked, dict) and isinstance(back, dict)
         assert marked["components"] == {"Checkout": "major_outage"} == marked["changed"]
         assert back["changed"] == {"Checkout": "operational"}
+        assert marked["status"] == "investigating" and back["status"] == "resolved", "as of each event, relayed late"
         assert marked["url"] == "https://status.example.com/incidents/INC-1"
         assert [p["type"] for p in payloads][-2:] == ["component.updated", "incident.resolved"]
 

@@ -31,7 +31,14 @@ BATCH = 500  # timeline events looked at per endpoint and tick
 LOOKBACK_IDS = 1000
 LOOKBACK = timedelta(minutes=1)
 TEST_EVENT = "webhook.test"
-_STATE_KINDS = (Event.DECLARED, Event.SEVERITY_CHANGED, Event.IMPACT_APPROVED, Event.COMPONENTS_CHANGED)
+_STATE_KINDS = (
+    Event.DECLARED,
+    Event.SEVERITY_CHANGED,
+    Event.IMPACT_APPROVED,
+    Event.COMPONENTS_CHANGED,
+    Event.APPROVED,
+    Event.RESOLVED,
+)
 
 _KINDS: dict[str, WebhookEvent] = {
     Event.DECLARED: WebhookEvent.INCIDENT_DECLARED,
@@ -70,7 +77,7 @@ class Payloads:
 
     def data(self, session: Session, incident: Incident, event: TimelineEvent, kind: WebhookEvent) -> dict[str, Any]:
         """The `data` of the webhook event `kind` telling of `event`."""
-        data = self.incident(session, incident, event, status=_status(event, incident))
+        data = self.incident(session, incident, event)
         if kind in (WebhookEvent.ENTRY_APPROVED, WebhookEvent.ENTRY_CORRECTED):
             data["entry"] = self._entry(session, incident, event)
         elif kind == WebhookEvent.COMPONENT_UPDATED:
@@ -79,13 +86,14 @@ class Payloads:
             data["followup"] = self._followup(incident, event)
         return data
 
-    def incident(self, session: Session, incident: Incident, event: TimelineEvent, *, status: str) -> dict[str, Any]:
+    def incident(self, session: Session, incident: Incident, event: TimelineEvent) -> dict[str, Any]:
         """The incident's public fields as of `event` (never its internal title, people or channel).
 
-        The impact line, severity and component marks are read from the timeline up to the event's moment, so an
-        event relayed late still tells what was true when it happened.
+        The status, impact line, severity and component marks are read from the timeline up to the event's moment,
+        so an event relayed late still tells what was true when it happened.
         """
-        impact_line, severity = None, str(event.data.get("severity") or incident.severity)
+        impact_line, status = None, str(Phase.INVESTIGATING)
+        severity = str(event.data.get("severity") or incident.severity)
         marks: dict[str, str] = {}
         history = select(TimelineEvent).where(
             TimelineEvent.incident_id == incident.id,
@@ -97,6 +105,8 @@ class Payloads:
                 impact_line = earlier.data.get("text")
             elif earlier.kind == Event.COMPONENTS_CHANGED:
                 marks.update(earlier.data.get("components") or {})
+            elif earlier.kind in (Event.APPROVED, Event.RESOLVED):
+                status = _status(earlier, incident)
             elif earlier.kind in (Event.DECLARED, Event.SEVERITY_CHANGED):
                 severity = str(earlier.data.get("severity") or earlier.data.get("new") or severity)
         at = event.at
