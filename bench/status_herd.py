@@ -6,7 +6,7 @@ through signed Slack requests, so the page has content. Then, for `--seconds`:
 
 - two reader processes (bench/herd.py) hold `--readers` keep-alive connections in all, refreshing `/` and
   `/api/v2/summary.json` at `--rate` requests per second in all;
-- a burst of 50 signed slash commands and clicks hits the Slack endpoint (as bench/ack_burst.py sends them);
+- three bursts of 50 signed slash commands and clicks hit the Slack endpoint (as bench/ack_burst.py sends them);
 - a new update is drafted and approved, and the public page and API are polled until its words appear.
 
 Prints the figures and exits 1 when a goal is missed: page p99 < 50 ms at >= 2,000 requests/s, Slack ack p99 <
@@ -51,6 +51,7 @@ ROOM = "CSTATUS01"
 APPROVE_ACTION = "entry_approve"
 PAGE_P99_MS, PAGE_RATE, ACK_P99_MS, VISIBLE_S = 50.0, 2000.0, 150.0, 1.0
 READER_PROCESSES = 2
+BURSTS = 3  # of 50 signed Slack requests each, as bench/ack_burst.py sends them
 
 
 def _get(port: int, path: str) -> tuple[int, str]:
@@ -125,8 +126,8 @@ def _readers(status_port: int, *, readers: int, rate: float, seconds: float) -> 
     share = readers // READER_PROCESSES
     command = [sys.executable, "-m", "bench.herd", "--port", str(status_port), "--seconds", str(seconds)]
     return [
-        subprocess.Popen(
-            [*command, "--connections", str(share), "--rate", str(rate / READER_PROCESSES)],
+        subprocess.Popen(  # niced: on one machine the readers stand for browsers elsewhere, not rival work
+            ["nice", "-n", "19", *command, "--connections", str(share), "--rate", str(rate / READER_PROCESSES)],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -173,7 +174,8 @@ def run(*, seconds: float, readers: int, rate: float) -> dict[str, Any]:
     try:
         for user_id, name in ((LEAD, "Lee Lead"), (DANA, "Dana"), (ERIN, "Erin")):
             fake.add_user(user_id, name)
-        rooms = [MIRROR, ROOM, *(f"CWARM{n:04d}" for n in range(14)), *(f"CBENCHR01N{n:02d}" for n in range(20))]
+        rooms = [MIRROR, ROOM, *(f"CWARM{n:04d}" for n in range(14))]
+        rooms += [f"CBENCHR{r:02d}N{n:02d}" for r in range(1, BURSTS + 1) for n in range(20)]
         for room in rooms:
             fake.add_channel(room, room.lower())
         builder = _Builder(fake_url=fake.url)
@@ -184,14 +186,19 @@ def run(*, seconds: float, readers: int, rate: float) -> dict[str, Any]:
             production_server(fake, Path(tmp), extra_env=extra) as (port, _log),
         ):
             _command(builder, port, "declare P1 Checkout database failover stuck")
+            _wait(
+                lambda: any(c.text.startswith("INC-") for c in fake.received("chat.postMessage", channel=ROOM)),
+                "the card",
+            )
             _command(builder, port, "impact Card payments fail at checkout for some customers")
             _approve_newest_draft(fake, builder, port, containing="Draft update")
             _wait(lambda: "Card payments fail" in _get(status_port, "/api/v2/summary.json")[1], "the first update")
             targets = warm_up(port, fake, builder)
             herd = _readers(status_port, readers=readers, rate=rate, seconds=seconds)
-            time.sleep(min(8.0, seconds / 4))
-            acks = fire(port, plan_round(builder, 1, targets), round_no=1)
-            time.sleep(min(4.0, seconds / 8))
+            acks = []
+            for round_no in range(1, BURSTS + 1):  # bursts spread over the herd's first two thirds
+                time.sleep(seconds * 2 / 3 / (BURSTS + 1))
+                acks += fire(port, plan_round(builder, round_no, targets), round_no=round_no)
             words = f"Payments recover region by region; {time.monotonic_ns()} is this update's mark."
             _command(builder, port, f"update {words}")
             clicked = _approve_newest_draft(fake, builder, port, containing=words.split(";")[0])

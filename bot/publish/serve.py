@@ -24,8 +24,8 @@ from bot.store.db import make_engine
 log = logging.getLogger(__name__)
 _DATABASE, _BIND, _URL, _PLAYBOOK = "DATABASE_URL", "WARROOM_STATUS_BIND", "WARROOM_STATUS_URL", "WARROOM_PLAYBOOK"
 START_TIMEOUT = 30  # seconds for the status process to import, read the database and listen
-PARENT_CHECK_SECONDS = 1.0
-STATUS_NICENESS = 5  # how soon the status process notices that Warroom is gone, and ends too
+PARENT_CHECK_SECONDS = 1.0  # how soon the status process notices that Warroom is gone, and ends too
+STATUS_NICENESS = 10  # a tenth of a Slack worker's CPU share when both are busy (bench/status_herd.py)
 
 
 def start_beside(
