@@ -39,7 +39,7 @@ def test_the_status_page_reads_well_with_and_without_javascript(migrated_sqlite:
         public.approve(
             public.draft(
                 "identified: A configuration change is rejecting card payments in the EU. We are rolling it back "
-                "now and expect payments to recover within 30 minutes."
+                "now and will say here as soon as payments succeed again."
             ),
             response="fix",
         )
