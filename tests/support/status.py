@@ -19,7 +19,6 @@ from bot.publish.listener import StatusServer
 from bot.publish.serve import start_beside
 from bot.store.db import session_scope
 from bot.store.models import APPROVED, Incident
-from bot.store.public import IncidentComponent
 from tests.support.feed import approve
 from tests.support.harness import LEAD, Harness, running, shipped_playbook
 from tests.support.html_tree import Node, parse
@@ -68,11 +67,13 @@ class Public:
             return Got(error.code, dict(error.headers), error.read())
 
     def mark(self, incident_id: int, **marks: str) -> None:
-        """Mark components the way an approval does (the components flow writes these rows)."""
-        now = self.harness.clock.now()
-        with session_scope(self.harness.engine) as session:
-            for name, status in marks.items():
-                session.add(IncidentComponent(incident_id=incident_id, name=name, status=status, updated_at=now))
+        """Mark components through Slack, as the lead (the approver until a communicator is named) does with
+        `/incident components`: applied at once, one timeline event (which the status page rebuilds on)."""
+        incident = next(i for i in self.harness.incidents() if i.id == incident_id)
+        before = len(self.harness.events("components_changed"))
+        pairs = " ".join(f"{name}={status}" for name, status in marks.items())
+        self.harness.command(f"components {pairs}", user=LEAD, channel=incident.channel_id, response=f"mark-{before}")
+        self.harness.wait_until(lambda: len(self.harness.events("components_changed")) > before)
 
     def make_internal(self, incident_id: int) -> None:
         """Flag an incident internal-only, as `/incident declare internal …` stores it."""
