@@ -9,7 +9,7 @@ from datetime import timedelta
 from slack_bolt import App
 from sqlalchemy import Engine
 
-from bot.app import create_app
+from bot.app import AckGate, create_app
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery.worker import DeliveryWorker, Hooks
@@ -44,6 +44,7 @@ class Warroom:
     ticker: Ticker
     webhooks: WebhookWorker  # its own threads: a dead endpoint never delays Slack
     relay: WebhookRelay
+    gate: AckGate  # the HTTP server holds it around each request: lazy work waits while acks are written
 
     def start(self) -> None:
         """Start the background workers."""
@@ -107,13 +108,15 @@ def build(settings: Settings, *, clock: Clock | None = None, playbook: Playbook 
         engine=engine, clock=clock, playbook=playbook, status_url=settings.status_url, relayed=webhooks.wake
     )
     relay.enroll()  # an endpoint new to the database starts at the newest timeline event
+    gate = AckGate()
     return Warroom(
-        app=create_app(settings, domain=domain, slack_client=client),
+        app=create_app(settings, domain=domain, slack_client=client, gate=gate),
         engine=engine,
         delivery=delivery,
         ticker=Ticker(ticks(domain, pruner=pruner, relay=relay, webhooks=webhooks), clock=clock),
         webhooks=webhooks,
         relay=relay,
+        gate=gate,
     )
 
 

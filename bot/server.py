@@ -11,6 +11,7 @@ from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
+from bot.app import AckGate
 from bot.config import Settings
 from bot.listeners.intake import malformed, signed_by_slack
 from bot.runtime import Warroom, build
@@ -25,7 +26,9 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY = 1024 * 1024  # Slack's payloads are a few kB; a modal with every field full stays far below this
 
 
-def wsgi_app(handler: SlackRequestHandler, *, signing_secret: str | None) -> WSGIApplication:
+def wsgi_app(
+    handler: SlackRequestHandler, *, signing_secret: str | None, gate: AckGate | None = None
+) -> WSGIApplication:
     """Slack requests at /slack/events, and GET /healthz for load balancers.
 
     With a signing secret, every POST is verified here, before Bolt reads anything: an unsigned or garbled
@@ -44,7 +47,10 @@ def wsgi_app(handler: SlackRequestHandler, *, signing_secret: str | None) -> WSG
                 start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
                 return [reason.encode()]
         try:
-            return handler(environ, start_response)
+            if gate is None:
+                return handler(environ, start_response)
+            with gate.acking():  # this worker's lazy work waits until the acks in progress are written
+                return handler(environ, start_response)
         except Exception as error:  # Bolt's adapter failed to read a signed request: the sender's fault, not ours
             log.warning("refused a request Bolt could not read: %s: %s", type(error).__name__, error)
             start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")])
@@ -106,7 +112,7 @@ class WarroomServer(BaseApplication):  # type: ignore[misc]
         warroom.start()
         self._warroom = warroom
         handler = SlackRequestHandler(warroom.app, path=EVENTS_PATH)
-        return wsgi_app(handler, signing_secret=self._settings.slack_signing_secret)
+        return wsgi_app(handler, signing_secret=self._settings.slack_signing_secret, gate=warroom.gate)
 
     def _stop_warroom(self, _server: Any, _worker: Any) -> None:
         """Gunicorn's worker_exit hook, run in the worker process: stop the Warroom that worker built."""

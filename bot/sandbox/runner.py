@@ -219,7 +219,7 @@ def _placeholder(_environ: Any, start_response: Any) -> list[bytes]:
 
 def _bot_app(warroom: Warroom, secret: str) -> Any:
     """Warroom's own HTTP endpoint, exactly as in production: signature checked, then Bolt."""
-    return wsgi_app(SlackRequestHandler(warroom.app, path=EVENTS_PATH), signing_secret=secret)
+    return wsgi_app(SlackRequestHandler(warroom.app, path=EVENTS_PATH), signing_secret=secret, gate=warroom.gate)
 
 
 def _resume_at(database_url: str) -> datetime:

@@ -272,7 +272,11 @@ def running(
     server = make_server(
         "127.0.0.1",
         0,
-        wsgi_app(SlackRequestHandler(warroom.app, path=EVENTS_PATH), signing_secret=settings.slack_signing_secret),
+        wsgi_app(
+            SlackRequestHandler(warroom.app, path=EVENTS_PATH),
+            signing_secret=settings.slack_signing_secret,
+            gate=warroom.gate,
+        ),
         server_class=_ThreadingWSGIServer,
         handler_class=_QuietHandler,
     )
