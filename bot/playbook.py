@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -321,13 +322,14 @@ class Playbook(BaseModel):
     _components = field_validator("components")(check_components)
     _webhook_names = field_validator("webhooks")(check_webhook_names)
 
-    @model_validator(mode="after")
-    def _impact_names_severities(self) -> Playbook:
-        unknown = [name for name in self.impact if name.upper() not in self.severities]
+    @field_validator("impact")
+    @classmethod
+    def _impact_names_severities(cls, value: dict[str, Impact], info: ValidationInfo) -> dict[str, Impact]:
+        severities = info.data.get("severities") or {}  # validated before: it is declared first
+        unknown = [name for name in value if name.upper() not in severities]
         if unknown:
-            raise ValueError(f"impact: {', '.join(unknown)} not among the severities ({', '.join(self.severities)})")
-        self.impact = {name.upper(): value for name, value in self.impact.items()}
-        return self
+            raise ValueError(f"{', '.join(unknown)} not among the severities ({', '.join(severities)})")
+        return {name.upper(): impact for name, impact in value.items()}
 
     @field_validator("timezone")
     @classmethod
