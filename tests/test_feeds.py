@@ -51,3 +51,21 @@ def test_atom_and_rss_carry_one_item_per_approved_entry_and_nothing_else(databas
         public.resolve("A configuration change rejected card payments.")
         feed = _parsed(public.get("/history.atom").body)
         assert len(feed.entries) == 3 and feed.entries[0].title.endswith(": Resolved")
+
+
+def test_rss_links_to_the_page_and_itself_and_shows_typed_markup_as_written(database_url: str) -> None:
+    with public_side(database_url, base_url="https://status.acme.example") as public:
+        harness = public.harness
+        harness.declare(f"P1 {TITLE}")
+        markup = public.draft("identified: Card payments <b>fail</b> & retries too.", by=ERIN, response="markup")
+        public.approve(markup, response="markup-approved")
+
+        rss = public.get("/history.rss")
+        feed = _parsed(rss.body)
+        assert feed.feed.link == "https://status.acme.example/"
+        assert any(
+            link.get("rel") == "self" and link.get("href") == "https://status.acme.example/history.rss"
+            for link in feed.feed.links
+        )
+        assert "<b>" not in rss.text, "the typed tag is not markup in the feed"
+        assert "Card payments &lt;b&gt;fail&lt;/b&gt; &amp; retries too." in feed.entries[0].summary
