@@ -12,6 +12,13 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.playbook import Playbook, PlaybookError, load_playbook
 
 SETUP_SECTION = "README.md#set-it-up-in-slack-in-5-minutes"
+# `status export` and `webhooks test` never talk to Slack: they need no Slack settings, so these stand in for them.
+_NO_SLACK: dict[str, object] = {
+    "slack_bot_token": "xoxb-unused-by-this-command",
+    "slack_signing_secret": "unused-by-this-command",
+    "slack_app_token": None,
+    "warroom_mirror_channel": "C0UNUSED00",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve(port=args.port, speed=args.speed, db=args.db)
 
     try:
-        settings = load_settings()
+        settings = load_settings(**(_NO_SLACK if args.command in ("status", "webhooks") else {}))
         playbook = load_playbook(settings.warroom_playbook)
     except (ConfigError, PlaybookError) as error:
         print(f"warroom: configuration problem:\n{_indent(str(error))}", file=sys.stderr)
@@ -79,12 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         print("warroom: database is up to date")
         return 0
     if args.command == "status":
-        from bot.publish.serve import export_site
-
-        upgrade(settings.database_url)
-        written = export_site(settings, args.directory)
-        print(f"warroom: wrote {len(written)} files of the status page to {args.directory}")
-        return 0
+        return _export(settings, args.directory)
     from bot import startup
 
     report = startup.check(settings, playbook)  # before touching the database: a refused token changes nothing
@@ -144,6 +146,31 @@ def _run(settings: Settings) -> int:
     from bot.server import WarroomServer
 
     WarroomServer(settings).run()
+    return 0
+
+
+def _export(settings: Settings, directory: Path) -> int:
+    """`warroom status export DIR`: never from a database that is not there or not migrated (an empty one would
+    publish "All Systems Operational" during an outage), and never with links to a placeholder address."""
+    from bot.publish.serve import export_site
+    from bot.store.db import up_to_date
+
+    if not settings.status_url:
+        print(
+            "warroom: set WARROOM_STATUS_URL to the public address the site will be served from "
+            "(its pages, feeds and API link there)",
+            file=sys.stderr,
+        )
+        return 2
+    if not up_to_date(settings.database_url):
+        print(
+            "warroom: DATABASE_URL names no Warroom database at the newest schema; check the URL "
+            "(or run `warroom db upgrade` on the right one). Nothing was written.",
+            file=sys.stderr,
+        )
+        return 2
+    written = export_site(settings, directory)
+    print(f"warroom: wrote {len(written)} files of the status page to {directory}")
     return 0
 
 

@@ -4,6 +4,7 @@ a moment of an approval, and `warroom status export DIR` writing the same bytes.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -93,6 +94,7 @@ def test_export_writes_the_same_bytes_as_served(database_url: str, tmp_path: Pat
         site = public.server.holder.site
         written = export(site, tmp_path)
         assert (tmp_path / "index.html") in written and (tmp_path / "incidents" / "INC-1.html") in written
+        assert (tmp_path / "incidents" / "INC-1" / "index.html").read_bytes() == public.fetch("/incidents/INC-1").body
         assert (tmp_path / "api" / "v2" / "summary.json").exists() and (tmp_path / "404.html").exists()
         for path in PATHS:
             assert (tmp_path / file_name(path)).read_bytes() == public.fetch(path).body, path
@@ -192,3 +194,28 @@ def test_warroom_serves_the_status_page_on_its_own_bind_and_exports_it(tmp_path:
     summary = json.loads((tmp_path / "site" / "api" / "v2" / "summary.json").read_text())
     assert summary["status"]["indicator"] == "none"
     assert (tmp_path / "site" / "index.html").read_text().startswith("<!doctype html>")
+
+
+def test_export_refuses_a_database_that_is_not_there_and_needs_no_slack_settings(tmp_path: Path) -> None:
+    plain = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WARROOM_", "DATABASE_URL"))}
+    missing = tmp_path / "typo.db"
+
+    def export_with(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "status", "export", str(tmp_path / "site")],
+            env={**plain, **env},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    typo = export_with(DATABASE_URL=f"sqlite:///{missing}", WARROOM_STATUS_URL="https://status.acme.example")
+    assert typo.returncode == 2, typo.stdout
+    assert "DATABASE_URL names no Warroom database at the newest schema" in typo.stderr
+    assert "SLACK_BOT_TOKEN" not in typo.stderr, "export never talks to Slack"
+    assert not missing.exists() and not (tmp_path / "site").exists(), "nothing created, nothing published"
+
+    unaddressed = export_with(DATABASE_URL=f"sqlite:///{missing}")
+    assert unaddressed.returncode == 2
+    assert "set WARROOM_STATUS_URL to the public address" in unaddressed.stderr

@@ -367,3 +367,17 @@ def test_two_replicas_relaying_and_delivering_at_once_send_each_event_once(
         assert len(receiver.received) == 2, "each event sent by one replica only"
     finally:
         fake.stop()
+
+
+@pytest.mark.parametrize("secret", ["abc", "notasecret", "whsec_!!!", "dGhpcyBpcyBub3QgcHJlZml4ZWQ="])
+def test_a_secret_that_is_not_whsec_and_base64_is_refused_naming_its_variable(secret: str) -> None:
+    from bot.config import ConfigError
+    from bot.playbook_public import Webhook
+    from bot.publish.webhook_sending import endpoints
+    from bot.vocabulary import WebhookEvent
+
+    approved = [WebhookEvent.ENTRY_APPROVED]
+    hook = Webhook(name="helpdesk", url="https://x.example/h", secret_env="HELPDESK_SECRET", events=approved)
+    with pytest.raises(ConfigError) as raised:
+        endpoints([hook], environ={"HELPDESK_SECRET": secret})
+    assert str(raised.value) == "HELPDESK_SECRET: expected a Standard Webhooks secret, whsec_ followed by base64"

@@ -56,6 +56,8 @@ def endpoints(hooks: list[Webhook], *, environ: Mapping[str, str | None] | None 
             problems.append(f"{hook.secret_env}: missing; the playbook's webhook {hook.name} is signed with it")
             continue
         try:
+            if not secret.startswith("whsec_"):
+                raise ValueError("no whsec_ prefix")
             Signer(secret)
         except Exception:  # the library raises binascii.Error, or its own error for an empty key
             problems.append(f"{hook.secret_env}: expected a Standard Webhooks secret, whsec_ followed by base64")
