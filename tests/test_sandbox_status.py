@@ -27,7 +27,10 @@ def test_the_top_bar_links_to_the_status_page_which_shows_the_approved_update(tm
         )
         assert link is not None, "a Status page link that opens a new tab"
         status_url = link.group(1)
-        assert "All Systems Operational" in _get(status_url + "/")
+        assert box.status_url == status_url + "/", "the one the sandbox prints at start"
+        page = _get(status_url + "/")
+        assert "All Systems Operational" in page
+        assert all(name in page for name in ("API", "Dashboard", "Checkout", "Notifications")), "sample components"
 
         assert do(box, LEAD, "command", WAR_ROOM, text=f"declare P1 {TITLE}") == (200, {"ok": True})
         pane = showing(box, LEAD, WAR_ROOM, ids.NOMINATE_ACTION)

@@ -29,6 +29,7 @@ def serve(*, port: int, speed: float, db: Path) -> int:
             print("Warroom sandbox: a small Slack workspace in your browser, with no Slack and no tokens.")
             print(f"Listening on {HOST} only (loopback): nothing here reaches Slack or the network{faster}.")
             print(f"Database: {sandbox.db.resolve()} (SQLite; delete it to start afresh)")
+            print(f"The public status page customers would see: {sandbox.status_url}")
             print("Open this page (Ctrl-C stops the sandbox):")
             print(sandbox.url, flush=True)
             stop.wait()

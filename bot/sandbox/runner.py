@@ -26,7 +26,8 @@ from sqlmodel import Session, func, select
 
 from bot.clock import ScaledClock
 from bot.config import Settings
-from bot.playbook import load_playbook
+from bot.playbook import Playbook, load_playbook
+from bot.playbook_public import StatusPage
 from bot.publish.serve import start_beside
 from bot.runtime import Warroom, build
 from bot.sandbox import cast
@@ -78,6 +79,20 @@ class Sandbox:
     clock: ScaledClock
     db: Path
     door: BotDoor  # the bot's events URL and the Web API stand-in (`door.api`), for tests
+    status_url: str = ""  # the public status page, on a loopback port of its own
+
+
+SANDBOX_COMPONENTS = ["API", "Dashboard", "Checkout", "Notifications"]
+
+
+def sandbox_playbook(playbook: Playbook, *, own: bool) -> Playbook:
+    """The playbook the sandbox runs: the team's own (WARROOM_PLAYBOOK) as it is; otherwise the shipped one with
+    a few customer-facing components and a name, so the forms and the status page show them."""
+    if own or playbook.components:
+        return playbook
+    return playbook.model_copy(
+        update={"components": list(SANDBOX_COMPONENTS), "status_page": StatusPage(title="Acme Cloud (sandbox)")}
+    )
 
 
 def refuse_real_workspace() -> None:
@@ -108,7 +123,7 @@ def running(options: Options) -> Iterator[Sandbox]:
     )
     upgrade(settings.database_url)
     clock = ScaledClock(options.speed, start=_resume_at(settings.database_url))
-    playbook = load_playbook(settings.warroom_playbook)
+    playbook = sandbox_playbook(load_playbook(settings.warroom_playbook), own=settings.warroom_playbook is not None)
     workspace = cast.workspace(clock)
     api = WebApi(workspace, token=settings.slack_bot_token, url=url)
     bot_server = make_server(HOST, 0, _placeholder, server_class=_Server, handler_class=_Quiet)
@@ -146,7 +161,15 @@ def running(options: Options) -> Iterator[Sandbox]:
     warroom.start()
     keeper.start()
     try:
-        yield Sandbox(url=f"{url}/", workspace=workspace, warroom=warroom, clock=clock, db=options.db, door=door)
+        yield Sandbox(
+            url=f"{url}/",
+            workspace=workspace,
+            warroom=warroom,
+            clock=clock,
+            db=options.db,
+            door=door,
+            status_url=f"{status.url}/",
+        )
     finally:
         warroom.stop()  # first: its lazy listeners and worker still call the Web API stand-in behind the page server
         page_server.shutdown()
