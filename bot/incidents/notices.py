@@ -156,7 +156,9 @@ class Notices:
             footer += " Approving posts it to the war room and the mirror, and closes the incident."
         decided = self._decided(incident, entry, holder=holder)
         assert entry.id is not None
-        warnings = [escape(w) for w in check(entry.text, self.playbook.wording)]
+        resolved = entry.kind == RESOLUTION
+        said = check(entry.text, self.playbook.wording, is_resolution=resolved, cause=entry.cause)
+        warnings = [escape(w) for w in said]
         if entry.cause:  # the cause is written for customers too: it goes into the resolved post and the email
             warnings += [f"In the cause: {escape(w)}" for w in check(entry.cause, self.playbook.wording)]
         return entries.draft_card(

@@ -1,0 +1,37 @@
+"""Internal detail customers should not see: the playbook's identifiers, stack-trace words and staff mentions."""
+
+from __future__ import annotations
+
+import re
+
+from bot.playbook import InternalIdentifier, Wording
+
+BUILT_IN = (
+    InternalIdentifier(
+        name="a stack-trace word",
+        pattern=r"\b(?:[a-z]+\.)+[A-Z]\w*(?:Exception|Error)\b|\b[A-Z][A-Za-z]*(?:Exception|Error)\b"
+        r"|(?i:\btraceback\b(?:\s*\(most recent call last\))?|\bstack\s?traces?\b|\bsegfault\w*|\bsegmentation fault\b"
+        r"|\bcore dump(?:ed)?\b|\boom(?:[- ]?kill(?:ed|er)?)?\b|\bout of memory\b|\bnull pointer\b|\bpanic:|"
+        r"\bkernel panic\b|\bruntime error\b|\bconnection refused\b|\b500 internal server error\b"
+        r"|\b(?:unhandled|uncaught)\s+exceptions?\b|\bexceptions?\s+(?:thrown|raised)\b|\b(?:threw|throws|raised)\s+an?\s+exception\b)",
+        instead="Say what customers see, not what the logs say: “checkout shows an error after you press Pay”.",
+    ),
+    InternalIdentifier(
+        name="a mention of someone on the team",
+        pattern=r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>",
+        instead="Customers don't know our team: say “our engineers”, and keep names for the war room.",
+    ),
+)
+
+
+def internal_identifiers(text: str, wording: Wording) -> list[str]:
+    """Warnings for identifiers only the team knows (deploys, servers, tickets, commits), with what to write instead."""
+    warnings: list[str] = []
+    for kind in (*wording.internal, *BUILT_IN):
+        found = list(dict.fromkeys(match.group(0).strip() for match in re.finditer(kind.pattern, text)))
+        if found:
+            warnings.append(
+                f"Internal identifier ({kind.name}): “{'”, “'.join(found[:3])}” means nothing to customers. "
+                + kind.instead
+            )
+    return warnings
