@@ -81,7 +81,7 @@ def test_marks_from_the_declare_modal_apply_only_when_the_first_draft_is_approve
     blocks = [block.get("block_id") for block in view["blocks"]]
     assert [f"component:{name}" for name in COMPONENTS] == [b for b in blocks if str(b).startswith("component:")]
     options = [o["text"]["text"] for o in view["blocks"][blocks.index("component:API")]["element"]["options"]]
-    assert options == ["Not affected", "Degraded performance", "Partial outage", "Major outage"]
+    assert options == ["Operational (not affected)", "Degraded performance", "Partial outage", "Major outage"]
 
     marks = {"API": "degraded_performance", "Dashboard": "operational", "Checkout": "major_outage"}
     reply = marked.slack.view_submission(user=LEAD, view=view, values=_declare_values(marks))

@@ -202,7 +202,7 @@ def declare_modal(*, channel_id: str, playbook: Playbook, drill: bool = False) -
 # One select per component, within a modal's 100 blocks (the rest of the longest form is 6 blocks).
 COMPONENT_SELECTS_LIMIT = 90
 _STATUS_CHOICES = (
-    (ComponentStatus.OPERATIONAL, "Not affected"),
+    (ComponentStatus.OPERATIONAL, "Operational (not affected)"),
     (ComponentStatus.DEGRADED_PERFORMANCE, "Degraded performance"),
     (ComponentStatus.PARTIAL_OUTAGE, "Partial outage"),
     (ComponentStatus.MAJOR_OUTAGE, "Major outage"),
