@@ -100,7 +100,7 @@ def warnings(wording: Wording, incident: Incident, resolution: Entry | None, *, 
         f"In {name}: {warning}" + (f" {fix}" if fixes else "")
         for name, words, fix in parts
         if words
-        for warning in check(words, wording)
+        for warning in check(words, wording, fragment=True)
     ]
 
 

@@ -160,7 +160,7 @@ class Notices:
         said = check(entry.text, self.playbook.wording, is_resolution=resolved, cause=entry.cause)
         warnings = [escape(w) for w in said]
         if entry.cause:  # the cause is written for customers too: it goes into the resolved post and the email
-            warnings += [f"In the cause: {escape(w)}" for w in check(entry.cause, self.playbook.wording)]
+            warnings += [f"In the cause: {escape(w)}" for w in check(entry.cause, self.playbook.wording, fragment=True)]
         return entries.draft_card(
             headline=headline, text=text, warnings=warnings, footer=footer, entry_id=entry.id, decided=decided
         )

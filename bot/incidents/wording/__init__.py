@@ -36,8 +36,13 @@ class Findings:
         return [warning for name in CATEGORIES for warning in self.warnings.get(name, [])]
 
 
-def findings(text: str, wording: Wording, *, is_resolution: bool = False, cause: str | None = None) -> Findings:
-    """What the wording check finds in `text`, by category."""
+def findings(
+    text: str, wording: Wording, *, is_resolution: bool = False, cause: str | None = None, fragment: bool = False
+) -> Findings:
+    """What the wording check finds in `text`, by category.
+
+    `fragment` is part of a message (a cause, an email's sentence), not judged for naming what is affected.
+    """
     read = Text.of(text)
     found: dict[str, list[str]] = {}
     blamed = blame.find(read, wording.third_parties, wording.blame)
@@ -51,6 +56,10 @@ def findings(text: str, wording: Wording, *, is_resolution: bool = False, cause:
         found["promise"] = [advice.promise(promised)]
     if blamed:
         found["blame"] = [advice.blame(blamed.party, blamed.said)]
+    if not (is_resolution or fragment or found):  # says nothing wrong, and nothing customers use either
+        unnamed = vague.nothing_named(read)
+        if unnamed:
+            found["vague"] = [advice.vague(unnamed)]
     if is_resolution:
         bare = resolution.find(read, cause=cause)
         if bare:
@@ -64,6 +73,8 @@ def findings(text: str, wording: Wording, *, is_resolution: bool = False, cause:
     return Findings(found)
 
 
-def check(text: str, wording: Wording, *, is_resolution: bool = False, cause: str | None = None) -> list[str]:
+def check(
+    text: str, wording: Wording, *, is_resolution: bool = False, cause: str | None = None, fragment: bool = False
+) -> list[str]:
     """Warnings for a draft, each naming what was found, why it hurts, and a better way to say it."""
-    return findings(text, wording, is_resolution=is_resolution, cause=cause).all()
+    return findings(text, wording, is_resolution=is_resolution, cause=cause, fragment=fragment).all()

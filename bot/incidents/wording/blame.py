@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
-from bot.incidents.wording.text import Text, any_of
+from bot.incidents.wording.text import Text, any_of, short
 
 PROVIDERS = (
     "aws",
@@ -107,15 +108,18 @@ _GENERIC = (
     r"third[- ]party(?:\s+(?:provider|vendor|supplier|service))?|upstream(?:\s+(?:provider|isp|service))?)"
 )
 _FAILS = (
-    r"(?:(?:(?:is|are|was|were|has|have|had)\s+(?:been\s+)?(?:currently\s+)?)?(?:having|experiencing|suffering)|"
+    r"(?:(?:(?:is|are|was|were|has|have|had)\s+(?:been\s+)?(?:currently\s+)?)?(?:having|experiencing|suffering)(?:\s+(?:[\w-]+\s+){0,2}?(?:outages?|issues?|problems?|trouble|"
+    r"incidents?|difficult\w*|bad\s+day|failures?|errors?))?|"
     r"(?:is|are|was|were|has|have|had)\s+(?:been\s+)?(?:currently\s+)?(?:down|failing|"
     r"throttling|slow|broken|unavailable|offline|out|an?\s+(?:[\w-]+\s+){0,2}?(?:outage|incident|issue|problem|failure|"
     r"bad\s+day))|(?:[\w-]+\s+){0,2}?(?:outage|issues?|problems?|incident|failure|trouble|errors)|went\s+down|"
     r"messed\s+up|failed|dropped|suffered|broke|caused|took|knocked|brought|slowed|throttl\w*|is\s+the\s+(?:reason|cause))"
 )
 _THEIRS = r"(?:api|servers?|service|network|platform|systems?|infrastructure|dns|cdn|region|data\s+cent(?:re|er))"
+_CONSEQUENCE = r"broke|caused|took|knocked|brought|made|meant|stopped|prevented|left\s+us|is\s+why"
 _CAUSE_BEFORE = (
-    r"(?:because(?:\s+of)?|due\s+to|caused\s+by|blame|thanks\s+to|as\s+a\s+result\s+of|owing\s+to)"
+    r"(?:because(?:\s+of)?|due\s+to|caused\s+by|blame|thanks\s+to|as\s+a\s+result\s+of|owing\s+to|"
+    r"(?:root\s+)?cause\s+(?:is|was))"
     r"\s+(?:[\w'-]+\s+){0,4}?"
 )
 _TROUBLE_AT = (
@@ -126,6 +130,10 @@ _DEFLECTION = any_of(
     r"nothing\s+we\s+could\s+(?:have\s+)?done|out\s+of\s+our\s+hands|(?:outside|beyond)\s+(?:of\s+)?our\s+control|"
     r"not\s+(?:by\s+)?us|not\s+ours|on\s+their\s+(?:end|side)|their\s+fault|their\s+outage|to\s+blame|blame\s+\w+|"
     r"waiting\s+for\s+them|not\s+(?:on|with)\s+our\s+(?:end|side)|(?:a|the)\s+vendor\s+caused"
+)
+_UNKNOWN_NAME = re.compile(  # a provider Warroom doesn't know, by its capital letter
+    r"(?P<blame>(?i:outage|incident|issues?|problems?|failure)s?\s+(?:at|with|from))\s+(?P<party>[A-Z][\w.&-]+)"
+    r"|(?P<party2>[A-Z][\w.&-]+)'s\s+(?P<blame2>(?i:outage|incident|failure))"
 )
 _OWNERSHIP = any_of(
     r"on\s+us|(?<!not\s)our\s+(?:own\s+)?(?:mistake|fault|responsibility|error|bad)|ours\s+to\s+fix|should\s+have|"
@@ -148,29 +156,37 @@ def find(text: Text, extra_parties: Iterable[str], extra_markers: Iterable[str])
     """The third party and the words that blame it (or the deflection), or None when the text owns the impact."""
     if _OWNERSHIP.search(text.low):
         return None
-    parties = _parties(extra_parties)
-    markers = [re.escape(m.lower()) for m in extra_markers if m.strip()]
+    parties = tuple(sorted({p.lower() for p in extra_parties if p.strip()}))
+    markers = tuple(re.escape(m.lower()) for m in extra_markers if m.strip())
     for pattern in _patterns(parties, markers):
         match = pattern.search(text.low)
         if match:
             return Blame(text.quote(*match.span("party")), text.quote(*match.span("blame")), match.span())
+    named = _UNKNOWN_NAME.search(text.original)
+    if named:
+        party, said = named.group("party") or named.group("party2"), named.group("blame") or named.group("blame2")
+        return Blame(short(party), said, named.span())
     deflection = _DEFLECTION.search(text.low)
     if deflection:
         return Blame(text.quote(*deflection.span()), "", deflection.span())
     return None
 
 
-def _parties(extra: Iterable[str]) -> str:
-    names = sorted({*PROVIDERS, *(p.lower() for p in extra if p.strip())}, key=len, reverse=True)
+def _parties(extra: tuple[str, ...]) -> str:
+    names = sorted({*PROVIDERS, *extra}, key=len, reverse=True)
     return rf"{'|'.join(re.escape(n) for n in names)}|{_GENERIC}"
 
 
-def _patterns(parties: str, markers: list[str]) -> list[re.Pattern[str]]:
+@cache
+def _patterns(extra_parties: tuple[str, ...], markers: tuple[str, ...]) -> list[re.Pattern[str]]:
+    """Compiled once per playbook: the built-in providers and the playbook's, with the blame words."""
+    parties = _parties(extra_parties)
     party = rf"(?<![\w-])(?P<party>{parties})(?![\w-])(?:'s)?(?:\s+{_THEIRS})?"
     said = "|".join(["fault", "blame", r"their\s+end", r"their\s+side", *markers])
     return [
         re.compile(rf"(?P<blame>{_CAUSE_BEFORE}){party}"),
         re.compile(rf"{party}\s+(?P<blame>{_FAILS})"),
+        re.compile(rf"{party}[^.;]{{0,50}}?(?P<blame>(?:,\s*|\s)(?:which|that|and|so)\s+(?:{_CONSEQUENCE}))"),
         re.compile(rf"(?P<blame>{_TROUBLE_AT}){party}"),
         re.compile(rf"{party}[^.;]{{0,60}}?(?<![\w-])(?P<blame>{said})(?![\w-])"),
         re.compile(rf"(?<![\w-])(?P<blame>{said})(?![\w-])[^.;]{{0,60}}?{party}"),

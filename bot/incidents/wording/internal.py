@@ -17,6 +17,12 @@ BUILT_IN = (
         instead="Say what customers see, not what the logs say: “checkout shows an error after you press Pay”.",
     ),
     InternalIdentifier(
+        name="infrastructure jargon",
+        pattern=r"(?i)\bcrash-?loop\w*|\b(?:k8s|kubernetes|nginx|haproxy|pods?|kubelet|cron\s?job|cron|replica\s+lag|"
+        r"on-call|paging|the\s+dba|sev-?\d|p[0-3]\s+incident)\b|\bHTTP\s+[45]\d\d\b",
+        instead="Say what customers see and what we are doing: “checkout shows an error; our engineers are fixing it”.",
+    ),
+    InternalIdentifier(
         name="a mention of someone on the team",
         pattern=r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>",
         instead="Customers don't know our team: say “our engineers”, and keep names for the war room.",

@@ -11,9 +11,9 @@ _NUMBER = (
     r"|a couple(?: of)?|half an?|several)"
 )
 _UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|m)"
-_CLOCK = r"(?:\d{1,2}:\d{2}(?:\s*(?:utc|gmt|[ap]\.?m\.?|[a-z]{2,4}t))?|\d{1,2}\s*[ap]\.?m\.?\b|noon|midnight)"
+_CLOCK = r"(?:midday|\d{1,2}:\d{2}(?:\s*(?:utc|gmt|[ap]\.?m\.?|[a-z]{2,4}t))?|\d{1,2}\s*[ap]\.?m\.?\b|noon|midnight)"
 _DURATION = (
-    rf"(?:(?:the\s+)?(?:next\s+)?{_NUMBER}(?:\s*(?:-|to)\s*\d+)?\s*{_UNIT}"
+    rf"(?:(?:the\s+)?(?:next\s+)?{_NUMBER}(?:\s*(?:-|to)\s*\d+)?\s*(?:more\s+|extra\s+)?{_UNIT}"
     r"|(?:the\s+)?(?:next\s+)?hour|\d+(?=\s*[.!,]|\s*$))"
 )
 _DAY = (
@@ -32,19 +32,19 @@ _WHEN = re.compile(
 )
 _EXPECTATION = any_of(
     r"will|'ll|should|shall|expect\w*|anticipat\w*|estimat\w*|eta|hope|hoping|aim\w*|guarantee\w*|confident|"
-    r"plan(?:ning)?\s+to|going\s+to|gonna|target\w*|promise\w*|likely|projected"
+    r"plan(?:ning)?\s+to|going\s+to|gonna|target\w*|promise\w*|likely|projected|lands|goes\s+(?:live|out)|ships|due|"
+    r"\d+\s+more|another"
 )
 _RECOVERY = any_of(
     r"fix(?:ed|es)?|resolv\w*|restor\w*|back(?:\s+(?:up|online|to\s+normal))?|recover\w*|up\s+and\s+running|"
     r"work(?:ing)?\s+again|live|sorted|resum\w*|normal|operational|catch(?:es)?\s+up|caught\s+up|available|patch\w*|"
-    r"solution|resolution|healthy|flowing"
+    r"solution|resolution|healthy|flowing|done|finished|complete"
 )
 _NEXT_UPDATE = any_of(
     r"next\s+update|update\s+(?:you|this|again|here|the\s+page)|(?:an|another|further|more)\s+updates?|post\s+(?:again|an\s+update|more)|"
     r"check\s+(?:back|again|in)|share\s+(?:the|an|more|what)|more\s+(?:information|details|news)|let\s+you\s+know|report\s+back|"
     r"confirm|be\s+in\s+touch|hear\s+from\s+us|next\s+(?:post|message)"
 )
-_PAST = any_of(r"since|between|from|ago|and|until|of|for|up\s+to|about")
 _MAGNITUDE_BEFORE = re.compile(
     r"(?:delay\w*|late|behind|slow\w*|lag\w*|take|takes|took|up\s+to|old)\s+(?:by\s+)?(?:up\s+to\s+)?(?:about\s+)?$"
 )

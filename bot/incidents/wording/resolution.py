@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.incidents.wording.text import Text, any_of
+from bot.incidents.wording.text import Text, any_of, short
 
 _EXPLAINED = any_of(
     r"because|due\s+to|caus\w*|root\s+cause|reason|happened|after\s+(?:we|a|an|our|the)|expired|broke|ran\s+out|"
@@ -20,12 +20,26 @@ _RESOLVED = any_of(
 )
 
 
+_NON_ANSWER = re.compile(
+    r"^\W*(?:unknown|n/?a|tb[cda]|none|nothing|not\s+sure|still\s+investigating|investigating|see\s+\S+|"
+    r"fixed|resolved|done|restored|ok|okay|all\s+good|it\s+works|[\w-]+)\W*$",
+    re.IGNORECASE,
+)
+
+
 def find(text: Text, *, cause: str | None) -> str | None:
-    """The resolution's words when it gives no explanation (and no cause was recorded), or None."""
-    if (cause or "").strip() or _EXPLAINED.search(text.without_apologies()):
+    """The resolution's words when neither it nor its recorded cause explains what went wrong, or None."""
+    if _EXPLAINED.search(text.without_apologies()) or _explains(cause or ""):
         return None
     said = _RESOLVED.search(text.low)
-    if said:
-        return text.quote(*said.span())
-    first = re.split(r"[.!?\n]", text.original.strip(), maxsplit=1)[0]
-    return first.strip() or "(empty)"
+    found = text.quote(*said.span()) if said else re.split(r"[.!?\n]", text.original.strip(), maxsplit=1)[0].strip()
+    given = short((cause or "").strip())
+    return f"{found or '(empty)'}”, cause “{given}" if given else short(found) or "(empty)"
+
+
+def _explains(cause: str) -> bool:
+    """Whether a recorded cause says what went wrong (not "fixed", "unknown" or a ticket to see)."""
+    words = cause.split()
+    if not words or _NON_ANSWER.match(cause.strip()):
+        return False
+    return len(words) >= 2 or _EXPLAINED.search(cause.lower()) is not None

@@ -38,7 +38,7 @@ class Text:
 
     def quote(self, start: int, end: int) -> str:
         """The writer's own words between two positions, trimmed."""
-        return self.original[start:end].strip(" ,;:.")
+        return short(self.original[start:end].strip(" ,;:."))
 
     def clause_around(self, position: int) -> tuple[int, int]:
         """The start and end of the clause holding `position` (clauses end at . ; — and ", but", ", so" ...)."""
@@ -57,6 +57,11 @@ class Text:
             start = match.end()
         spans.append((start, len(self.low)))
         return [(a, b) for a, b in spans if self.low[a:b].strip()]
+
+
+def short(words: str, limit: int = 60) -> str:
+    """Words as a warning quotes them: at most `limit` characters."""
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 
 def any_of(words: str) -> re.Pattern[str]:

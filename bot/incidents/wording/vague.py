@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.incidents.wording.text import Text, any_of
+from bot.incidents.wording.text import Text, any_of, short
 
 _MODIFIER = (
     r"(?:(?:some|an?|the|this|these|certain|technical|internal|ongoing|unexpected|potential|possible|minor|small|"
@@ -15,7 +15,8 @@ _MODIFIER = (
 _PROBLEM = re.compile(
     rf"(?<![\w-]){_MODIFIER}(?:issues?|problems?|difficult(?:y|ies)|disruptions?|incidents?|glitch(?:es)?|hiccups?|"
     r"outages?|interruptions?|degradation|anomal(?:y|ies)|weirdness|trouble|situation|fault|"
-    r"behaviou?r|degraded\s+(?:performance|service)|slowness)(?![\w-])"
+    r"behaviou?r|degraded\s+(?:performance|service)|slowness|matter|event|instability|wonk\w*|flak\w*|unstable|"
+    r"degraded|reports\s+of\s+\w+|bump\w*|things|stuff|something)(?![\w-])"
     r"|(?<![\w-])(?:not\s+(?:working|behaving|functioning)\s+as\s+(?:expected|intended|(?:they|it)\s+should)|"
     r"aren't\s+working\s+as\s+they\s+should|something\s+(?:isn't|is\s+not|went|is)\s+(?:quite\s+)?(?:right|wrong)|"
     r"has\s+been\s+addressed|not\s+behave\s+as\s+expected)(?![\w-])"
@@ -69,6 +70,19 @@ def find(
         return []
     found.sort(key=lambda m: m.start())
     return list(dict.fromkeys(text.quote(*m.span()) for m in found))[:3]
+
+
+def nothing_named(text: Text) -> list[str]:
+    """The opening words of a text that names nothing customers use, or [] when it names something."""
+    if _OBJECT.search(text.low) or not text.low.strip():
+        return []
+    return [_opening(text)]
+
+
+def _opening(text: Text) -> str:
+    """The first words of a text: what the warning quotes when it names nothing customers use."""
+    words = text.original.split()
+    return short(" ".join(words[:6]) + (" …" if len(words) > 6 else ""))
 
 
 def _without(low: str, found: list[re.Match[str]]) -> str:
