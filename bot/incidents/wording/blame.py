@@ -104,7 +104,8 @@ PROVIDERS = (
 )
 _GENERIC = (
     r"(?:our|the|a|an|their|one\s+of\s+our)\s+(?:[\w-]+\s+){0,2}?"
-    r"(?:provider|vendor|supplier|partner|isp|host|hosting\s+company|processor|gateway|cdn|carrier|"
+    r"(?:provider|vendor|supplier|partner|isp|host|hosting\s+company|processor|gateway|cdn|carrier|bank|acquirer|"
+    r"registrar|telco|colo(?:cation)?|"
     r"third[- ]party(?:\s+(?:provider|vendor|supplier|service))?|upstream(?:\s+(?:provider|isp|service))?)"
 )
 _FAILS = (
@@ -129,11 +130,14 @@ _DEFLECTION = any_of(
     r"not\s+(?:our|my)\s+fault|(?:no|nothing)\s+(?:one\s+)?(?:we|anyone)\s+could\s+(?:have\s+)?(?:done|do)|"
     r"nothing\s+we\s+could\s+(?:have\s+)?done|out\s+of\s+our\s+hands|(?:outside|beyond)\s+(?:of\s+)?our\s+control|"
     r"not\s+(?:by\s+)?us|not\s+ours|on\s+their\s+(?:end|side)|their\s+fault|their\s+outage|to\s+blame|blame\s+\w+|"
-    r"waiting\s+for\s+them|not\s+(?:on|with)\s+our\s+(?:end|side)|(?:a|the)\s+vendor\s+caused"
+    r"waiting\s+for\s+them|nothing\s+(?:to\s+do|we\s+can\s+do)\s+on\s+our\s+(?:side|end)|"
+    r"not\s+(?:something|anything)\s+we\s+(?:can|could)\s+(?:fix|control)|not\s+(?:on|with)\s+our\s+(?:end|side)|(?:a|the)\s+vendor\s+caused"
 )
 _UNKNOWN_NAME = re.compile(  # a provider Warroom doesn't know, by its capital letter
     r"(?P<blame>(?i:outage|incident|issues?|problems?|failure)s?\s+(?:at|with|from))\s+(?P<party>[A-Z][\w.&-]+)"
     r"|(?P<party2>[A-Z][\w.&-]+)'s\s+(?P<blame2>(?i:outage|incident|failure))"
+    r"|(?<=[a-z,:;] )(?P<party3>[A-Z][\w.&-]+(?: [A-Z0-9][\w.&-]*)?) (?P<blame3>(?:is|are|was|has|had) (?:having|"
+    r"experiencing|suffering) (?:an? )?(?:[\w-]+ )?(?:outage|incident|issues?|problems?))"
 )
 _OWNERSHIP = any_of(
     r"on\s+us|(?<!not\s)our\s+(?:own\s+)?(?:mistake|fault|responsibility|error|bad)|ours\s+to\s+fix|should\s+have|"
@@ -164,7 +168,8 @@ def find(text: Text, extra_parties: Iterable[str], extra_markers: Iterable[str])
             return Blame(text.quote(*match.span("party")), text.quote(*match.span("blame")), match.span())
     named = _UNKNOWN_NAME.search(text.original)
     if named:
-        party, said = named.group("party") or named.group("party2"), named.group("blame") or named.group("blame2")
+        party = named.group("party") or named.group("party2") or named.group("party3")
+        said = named.group("blame") or named.group("blame2") or named.group("blame3")
         return Blame(short(party), said, named.span())
     deflection = _DEFLECTION.search(text.low)
     if deflection:
@@ -181,7 +186,7 @@ def _parties(extra: tuple[str, ...]) -> str:
 def _patterns(extra_parties: tuple[str, ...], markers: tuple[str, ...]) -> list[re.Pattern[str]]:
     """Compiled once per playbook: the built-in providers and the playbook's, with the blame words."""
     parties = _parties(extra_parties)
-    party = rf"(?<![\w-])(?P<party>{parties})(?![\w-])(?:'s)?(?:\s+{_THEIRS})?"
+    party = rf"(?<![\w-])(?P<party>{parties})(?![\w-])(?:'s)?(?:\s+[\w-]+)??(?:\s+{_THEIRS})?"
     said = "|".join(["fault", "blame", r"their\s+end", r"their\s+side", *markers])
     return [
         re.compile(rf"(?P<blame>{_CAUSE_BEFORE}){party}"),

@@ -19,12 +19,13 @@ BUILT_IN = (
     InternalIdentifier(
         name="infrastructure jargon",
         pattern=r"(?i)\bcrash-?loop\w*|\b(?:k8s|kubernetes|nginx|haproxy|pods?|kubelet|cron\s?job|cron|replica\s+lag|"
-        r"on-call|paging|the\s+dba|sev-?\d|p[0-3]\s+incident)\b|\bHTTP\s+[45]\d\d\b",
+        r"on-call|paging|the\s+dba|sev-?\d|p[0-3]\s+incident|runbook|container\s+image|docker|helm|[a-z0-9]+-svc)\b"
+        r"|\bHTTP\s+[45]\d\d\b",
         instead="Say what customers see and what we are doing: “checkout shows an error; our engineers are fixing it”.",
     ),
     InternalIdentifier(
         name="a mention of someone on the team",
-        pattern=r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>",
+        pattern=r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>|(?<![\w.@])@[a-z][\w.-]{1,30}\b",
         instead="Customers don't know our team: say “our engineers”, and keep names for the war room.",
     ),
 )

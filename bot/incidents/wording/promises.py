@@ -18,11 +18,9 @@ _DURATION = (
 )
 _DAY = (
     r"(?:today|tonight|tomorrow(?:\s+(?:morning|afternoon|evening))?|this\s+(?:morning|afternoon|evening)"
-    r"|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:day|business|the\s+hour)|eod|cob)"
+    r"|(?:the\s+)?(?:end|close)\s+of\s+(?:the\s+)?(?:day|business|play|the\s+hour)|eod|cob)"
 )
-_SOON = (
-    r"(?:shortly|soon|momentarily|imminently|any\s+(?:minute|moment|second)(?:\s+now)?|in\s+no\s+time|asap|very\s+soon)"
-)
+_SOON = r"(?:shortly|soon|momentarily|imminent(?:ly)?|any\s+(?:minute|moment|second)(?:\s+now)?|in\s+no\s+time|asap|very\s+soon)"
 
 # (preposition) + when
 _WHEN = re.compile(
@@ -30,10 +28,13 @@ _WHEN = re.compile(
     rf"(?:(?:about|around|approximately|roughly|under|less\s+than|~)\s+)?"
     rf"(?P<when>{_CLOCK}|{_DURATION}|{_DAY}|{_SOON})(?![\w:])"
 )
-_EXPECTATION = any_of(
-    r"will|'ll|should|shall|expect\w*|anticipat\w*|estimat\w*|eta|hope|hoping|aim\w*|guarantee\w*|confident|"
-    r"plan(?:ning)?\s+to|going\s+to|gonna|target\w*|promise\w*|likely|projected|lands|goes\s+(?:live|out)|ships|due|"
-    r"\d+\s+more|another"
+_EXPECTATION = re.compile(
+    any_of(
+        r"will|'ll|should|shall|expect\w*|anticipat\w*|estimat\w*|eta|hope|hoping|aim\w*|guarantee\w*|confident|"
+        r"plan(?:ning)?\s+to|going\s+to|gonna|target\w*|promise\w*|likely|projected|lands|goes\s+(?:live|out)|ships|due|"
+        r"\d+\s+more|another|give\s+it"
+    ).pattern
+    + r"|'ll\b"
 )
 _RECOVERY = any_of(
     r"fix(?:ed|es)?|resolv\w*|restor\w*|back(?:\s+(?:up|online|to\s+normal))?|recover\w*|up\s+and\s+running|"

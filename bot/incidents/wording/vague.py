@@ -28,7 +28,7 @@ _HEDGE = re.compile(
     r"(?:is|are)\s+(?:currently\s+)?(?:impacted|affected))(?![\w-])"
 )
 _OBJECT = any_of(
-    r"payments?|checkout|cards?|log\s?-?ins?|logging\s+in|sign[\s-]?(?:ins?|ups?)|sso|saml|api|requests?|e-?mails?|"
+    r"payments?|checkout|cards?|log\s?-?ins?|logging\s+in|sign[\s-]?(?:ins?|ups?)|sso|saml|api|e-?mails?|"
     r"notifications?|webhooks?|dashboards?|search(?:es)?|uploads?|downloads?|exports?|imports?|reports?|invoices?|"
     r"orders?|(?:mobile\s+)?app|website|site|pages?|sync(?:ing)?|sms|codes?|two-factor|2fa|passwords?|accounts?|"
     r"billing|files?|previews?|charts?|calendar|video|calls?|audio|chat|editor|transfers?|balance|tokens?|keys?|"
