@@ -59,6 +59,14 @@ def test_the_issues_good_texts_draw_no_warning(text: str) -> None:
     assert check(text, Wording()) == []
 
 
+def test_the_first_draft_for_a_full_outage_is_not_vague() -> None:
+    first = (
+        "We are investigating a full outage: customers cannot use the service. Our engineers are actively working "
+        "on it, and we apologise for the disruption."
+    )
+    assert check(first, Wording()) == [], "the whole service is a scope"
+
+
 def test_a_fix_time_warning_says_what_to_commit_to_instead() -> None:
     [warning] = check("Card payments fail in the EU; we'll have it fixed in 30 minutes.", Wording())
     assert warning.startswith("Promises a fix time (“fixed in 30 minutes”).")

@@ -20,7 +20,10 @@ _DAY = (
     r"(?:today|tonight|tomorrow(?:\s+(?:morning|afternoon|evening))?|this\s+(?:morning|afternoon|evening)"
     r"|(?:the\s+)?(?:end|close)\s+of\s+(?:the\s+)?(?:day|business|play|the\s+hour)|eod|cob)"
 )
-_SOON = r"(?:shortly|soon|momentarily|imminent(?:ly)?|any\s+(?:minute|moment|second)(?:\s+now)?|in\s+no\s+time|asap|very\s+soon)"
+_SOON = (
+    r"(?:shortly|soon|momentarily|imminent(?:ly)?|any\s+(?:minute|moment|second)(?:\s+now)?|in\s+no\s+time|asap"
+    r"|very\s+soon)"
+)
 
 # (preposition) + when
 _WHEN = re.compile(

@@ -33,7 +33,10 @@ _OBJECT = any_of(
     r"orders?|(?:mobile\s+)?app|website|site|pages?|sync(?:ing)?|sms|codes?|two-factor|2fa|passwords?|accounts?|"
     r"billing|files?|previews?|charts?|calendar|video|calls?|audio|chat|editor|transfers?|balance|tokens?|keys?|"
     r"links?|sessions?|messages?|bookings?|subscriptions?|refunds?|receipts?|integrations?|backups?|deliver\w*|"
-    r"storage|inbox|queue|totals|results"
+    r"storage|inbox|queue|totals|results|"
+    # the whole service is a scope too: "a full outage", "customers cannot use the service"
+    r"(?:full|complete|total)\s+outage|(?:entire|whole)\s+(?:service|platform|site|product)|"
+    r"(?:cannot|can't|unable\s+to)\s+use\s+(?:the|our)\s+(?:service|platform|product)"
 )
 _SYMPTOM = any_of(
     r"fail\w*|errors?|erroring|slow\w*|time\s?outs?|timing\s+out|times?\s+out|declin\w*|cannot|can't|can\s+not|unable|"
