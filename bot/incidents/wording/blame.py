@@ -131,6 +131,7 @@ _DEFLECTION = any_of(
     r"nothing\s+we\s+could\s+(?:have\s+)?done|out\s+of\s+our\s+hands|(?:outside|beyond)\s+(?:of\s+)?our\s+control|"
     r"not\s+(?:by\s+)?us|not\s+ours|on\s+their\s+(?:end|side)|their\s+fault|their\s+outage|to\s+blame|blame\s+\w+|"
     r"waiting\s+for\s+them|nothing\s+(?:to\s+do|we\s+can\s+do)\s+on\s+our\s+(?:side|end)|"
+    r"not\s+on\s+us|not\s+our\s+(?:issue|problem|doing)|on\s+\w+'s\s+(?:side|end)|third[- ]party\s+(?:issue|problem)|"
     r"not\s+(?:something|anything)\s+we\s+(?:can|could)\s+(?:fix|control)|not\s+(?:on|with)\s+our\s+(?:end|side)|(?:a|the)\s+vendor\s+caused"
 )
 _UNKNOWN_NAME = re.compile(  # a provider Warroom doesn't know, by its capital letter
@@ -140,7 +141,7 @@ _UNKNOWN_NAME = re.compile(  # a provider Warroom doesn't know, by its capital l
     r"experiencing|suffering) (?:an? )?(?:[\w-]+ )?(?:outage|incident|issues?|problems?))"
 )
 _OWNERSHIP = any_of(
-    r"on\s+us|(?<!not\s)our\s+(?:own\s+)?(?:mistake|fault|responsibility|error|bad)|ours\s+to\s+fix|should\s+have|"
+    r"(?<!not\s)on\s+us|(?<!not\s)our\s+(?:own\s+)?(?:mistake|fault|responsibility|error|bad)|ours\s+to\s+fix|should\s+have|"
     r"(?:did\s+not|didn't|failed\s+to|could\s+not|couldn't)\s+(?:\w+\s+)?(?:fail\s+over|fall\s+back|switch|have|move|"
     r"notice|react|plan|queue)|(?:quickly|fast|well)\s+enough|we\s+take\s+(?:full\s+)?responsibility|we\s+own\s+(?:this|it|that)|"
     r"instead\s+of\s+(?:queueing|failing\s+over|falling\s+back)|took\s+too\s+long|our\s+(?:job|responsibility)\s+to"

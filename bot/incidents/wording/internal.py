@@ -24,6 +24,13 @@ BUILT_IN = (
         instead="Say what customers see and what we are doing: “checkout shows an error; our engineers are fixing it”.",
     ),
     InternalIdentifier(
+        name="a host name",
+        # not a cloud region customers may know ("us-east-1", "eu-west-2")
+        pattern=r"(?<![\w-])(?!(?:us|eu|ap|sa|ca|me|af|uk)-[a-z]+-\d\b)[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d{1,3}\b"
+        r"(?!\s*(?:%|min|hour|day|second))",
+        instead="Name what customers use, not our machines: “email delivery”, “the payments service”.",
+    ),
+    InternalIdentifier(
         name="a mention of someone on the team",
         pattern=r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>|(?<![\w.@])@[a-z][\w.-]{1,30}\b",
         instead="Customers don't know our team: say “our engineers”, and keep names for the war room.",
@@ -34,8 +41,11 @@ BUILT_IN = (
 def internal_identifiers(text: str, wording: Wording) -> list[str]:
     """Warnings for identifiers only the team knows (deploys, servers, tickets, commits), with what to write instead."""
     warnings: list[str] = []
+    taken: list[tuple[int, int]] = []  # what an earlier kind already named: "db-prod-03" is a server, said once
     for kind in (*wording.internal, *BUILT_IN):
-        found = list(dict.fromkeys(match.group(0).strip() for match in re.finditer(kind.pattern, text)))
+        fresh = [m for m in re.finditer(kind.pattern, text) if not any(m.start() < b and a < m.end() for a, b in taken)]
+        taken += [m.span() for m in fresh]
+        found = list(dict.fromkeys(match.group(0).strip() for match in fresh))
         if found:
             warnings.append(
                 f"Internal identifier ({kind.name}): “{'”, “'.join(found[:3])}” means nothing to customers. "

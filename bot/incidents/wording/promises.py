@@ -45,7 +45,7 @@ _RECOVERY = any_of(
     r"solution|resolution|healthy|flowing|done|finished|complete"
 )
 _NEXT_UPDATE = any_of(
-    r"next\s+update|update\s+(?:you|this|again|here|the\s+page)|(?:an|another|further|more)\s+updates?|post\s+(?:again|an\s+update|more)|"
+    r"next\s+update|update\s+(?:you|this|again|here|the\s+page|by|at|before|around)|(?:will|we'll|we\s+will)\s+update|(?:an|another|further|more)\s+updates?|post\s+(?:again|an\s+update|more)|"
     r"check\s+(?:back|again|in)|share\s+(?:the|an|more|what)|more\s+(?:information|details|news)|let\s+you\s+know|report\s+back|"
     r"confirm|be\s+in\s+touch|hear\s+from\s+us|next\s+(?:post|message)"
 )
@@ -82,6 +82,16 @@ def _promise(text: Text, match: re.Match[str]) -> str | None:
         return None
     if _MAGNITUDE_BEFORE.search(text.low[max(start, match.start() - 24) : match.start("when")]):
         return None
+    if prep == "to" and re.search(r"\bfrom\s+[\w:.]+\s*$", text.low[start : match.start()]):
+        return None  # "from 03:12 to 03:47": a span that is over
+    happened = re.search(r"\b(\w+ed)\s+$", text.low[start : match.start()])
+    if (
+        happened
+        and re.fullmatch(_DAY, when)
+        and not _RECOVERY.fullmatch(happened.group(1))
+        and not _EXPECTATION.search(clause)
+    ):
+        return None  # "contacts created today": when something happened, not when it is back
     soon = re.fullmatch(_SOON, when) is not None
     day = re.fullmatch(_DAY, when) is not None
     eta = (
