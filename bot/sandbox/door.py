@@ -8,8 +8,6 @@ them.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import threading
@@ -19,6 +17,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
 
 from bot.sandbox.web_api import WebApi
 from bot.sandbox.workspace import BOT, TEAM, Workspace
@@ -54,6 +54,7 @@ class BotDoor:
         self.api = api
         self.events_url = events_url
         self.secret = secret
+        self._signer = SignatureVerifier(secret)  # Slack's own v0 signature, as the bot checks it
         self.public_url = public_url.rstrip("/")
         self._sources: dict[str, Source] = {}
         self._lock = threading.Lock()
@@ -217,7 +218,8 @@ class BotDoor:
     def _send(self, body: str) -> tuple[int, dict[str, Any] | None]:
         """POST a signed request to the bot; its HTTP status and its JSON (or text) answer."""
         stamp = str(int(time.time()))
-        signature = "v0=" + hmac.new(self.secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+        signature = self._signer.generate_signature(timestamp=stamp, body=body)
+        assert signature is not None  # slack_sdk returns None only when the timestamp or body is missing
         request = urllib.request.Request(
             self.events_url,
             data=body.encode(),

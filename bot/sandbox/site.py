@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from bot.render.text import escape
 from bot.sandbox.door import BotDoor, Picked, state_values
 from bot.sandbox.panes import Panes, pages
 from bot.sandbox.web_api import WebApi
@@ -116,7 +117,7 @@ class Site:
         elif kind == "message":
             if conversation is None or (conversation.posting is not None and me not in conversation.posting):
                 raise Refused("this channel is read-only for you")
-            space.post(channel, user=me, text=_escape(str(asked.get("text") or "")))
+            space.post(channel, user=me, text=escape(str(asked.get("text") or "")))  # as Slack stores typed text
         elif kind == "click":
             self.door.click(
                 user=me,
@@ -182,11 +183,6 @@ def _opt(asked: dict[str, Any], key: str) -> str | None:
 
 def _one(query: dict[str, list[str]], key: str) -> str:
     return (query.get(key) or [""])[0]
-
-
-def _escape(text: str) -> str:
-    """What Slack does to what a person types: &, < and > become entities, so nothing typed is a mention."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _same_origin(environ: WSGIEnvironment) -> None:
